@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# snigate: `make` builds build/snigate (BPF embedded through a skeleton).
+# `make help` lists the targets.
+OUTPUT  := build
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+CC      ?= cc
+ARCH    ?= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Ivmlinux -Iinclude -Ibpf
+CFLAGS  ?= -g -O2
+CFLAGS  += -Wall -Wextra -Werror -Iinclude -I$(OUTPUT) -D_GNU_SOURCE
+LDLIBS  := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lpthread
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+BPF_HDRS  := $(wildcard bpf/lib/*.h) $(wildcard include/*.h) vmlinux/vmlinux.h
+
+.PHONY: all test unit bpftest integration demo bench deps clean help fuzz check
+all: $(OUTPUT)/snigate
+
+$(OUTPUT) $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(OUTPUT)/gateway.skel.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/snigate: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# --- tests -------------------------------------------------------------
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/*.h $(wildcard include/*.h) user/pattern.c user/pattern.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $< user/pattern.c -o $@
+
+$(OUTPUT)/tests/%.bpf.o: tests/bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/%.skel.h: $(OUTPUT)/tests/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(OUTPUT)/tests/bpf_runner: tests/bpf/runner.c tests/unit/vectors.h $(OUTPUT)/tests/test_sni.skel.h $(wildcard include/*.h)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/tests -Itests/unit $< -o $@ $(LDLIBS)
+
+# unit + BPF_PROG_TEST_RUN + netns integration; one summary line at the end
+test: all $(UNIT_BINS) $(OUTPUT)/tests/bpf_runner
+	$(Q)tests/run.sh
+
+demo: all
+	$(Q)scripts/demo.sh
+
+bench: all
+	$(Q)scripts/bench.sh
+
+deps:
+	$(Q)scripts/deps.sh
+
+check:
+	$(Q)clang-format --dry-run -Werror bpf/*.c bpf/lib/*.h include/*.h user/*.c user/*.h
+
+clean:
+	$(Q)rm -rf $(OUTPUT)
+
+help:
+	@echo 'make            build build/snigate'
+	@echo 'make deps       install the Debian packages needed to build and test (root)'
+	@echo 'make test       unit, BPF_PROG_TEST_RUN and netns integration tests (root)'
+	@echo 'make demo       a small namespace topology: one allowed, one blocked curl (root)'
+	@echo 'make bench      peer comparison against HAProxy, nginx, sniproxy (root)'
+	@echo 'make clean      remove build/'
+	@echo 'V=1             show the commands'
+
+.DELETE_ON_ERROR:
+.SECONDARY:

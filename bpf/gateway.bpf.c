@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* bpf/gateway.bpf.c - the gateway's kernel side.
+ *
+ * Two phases per connection:
+ *  - hello: the client socket sits in snigate_hello. The stream parser holds
+ *    bytes back until the first TLS record is whole, the verdict parses the
+ *    ClientHello (include/sni_parse.h), decides against the policy trie and
+ *    writes the result into the socket's snigate_sockst entry. The bytes are
+ *    passed on to the socket so user space can forward the hello upstream.
+ *  - pump: both sockets sit in snigate_pump; every received skb is redirected
+ *    to the peer socket. The verdict also measures what the peer has not yet
+ *    had acknowledged and asks for a pause of this receiver above
+ *    snigate_config.backlog_high (sk_skb redirect has no backpressure of its
+ *    own). The pause iterator then takes the receiver out of snigate_pump:
+ *    its receive queue fills and TCP flow control reaches the sender.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "snigate_abi.h"
+
+static __always_inline int sni_load(void *src, __u32 off, void *dst, __u32 len)
+{
+	return bpf_skb_load_bytes(src, off, dst, len);
+}
+
+#include "sni_parse.h"
+#include "lib/maps.h"
+
+static __always_inline const struct snigate_policy_val *
+policy_lookup(void *map, const struct snigate_policy_key *key)
+{
+	return bpf_map_lookup_elem(map, key);
+}
+
+#include "policy_match.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define SK_DROP 0
+#define SK_PASS 1
+
+static __always_inline void stat_add(enum snigate_stat idx, __u64 n)
+{
+	__u32 key = idx;
+	__u64 *v = bpf_map_lookup_elem(&snigate_stats, &key);
+
+	if (v)
+		*v += n;
+}
+
+/* The parser and the policy walk are global functions: the verifier checks
+ * each once, with unknown arguments, instead of once per name length.
+ */
+__noinline int snigate_parse(struct __sk_buff *skb, struct sni_result *res)
+{
+	if (!skb || !res)
+		return SNI_BAD;
+	return sni_parse(skb, skb->len, res);
+}
+
+/* Returns the verdict in bits 0-7, the reason in bits 8-15. */
+__noinline int snigate_decide(struct scratch *s, __u32 dflt)
+{
+	enum snigate_reason reason = SNIGATE_REASON_DEFAULT;
+	enum snigate_verdict verdict = SNIGATE_VERDICT_DENY;	/* no policy: fail closed */
+	__u32 zero = 0, len;
+	void *trie;
+
+	if (!s)
+		return verdict | reason << 8;
+	len = s->res.name_len;
+	if (len == 0 || len > SNIGATE_HOST_MAX)
+		return verdict | SNIGATE_REASON_BAD_NAME << 8;
+	trie = bpf_map_lookup_elem(&snigate_polsel, &zero);
+	if (trie) {
+		__builtin_memset(&s->key, 0, sizeof(s->key));
+		policy_make_key(s->res.name, len, &s->key);
+		verdict = policy_decide(trie, &s->key, dflt, &reason);
+	}
+	return verdict | reason << 8;
+}
+
+static __always_inline struct snigate_sock *sock_state(struct __sk_buff *skb)
+{
+	__u64 cookie = bpf_get_socket_cookie(skb);
+
+	return bpf_map_lookup_elem(&snigate_sockst, &cookie);
+}
+
+/* Stream parser: a message ends only at the end of an skb, and only once the
+ * first TLS record is whole (the parser always sees the head skb from byte 0,
+ * so a length that ends inside an skb would re-read the hello forever).
+ * Returns 0 for "need more", else the message length.
+ */
+SEC("sk_skb/stream_parser")
+int snigate_hello_parser(struct __sk_buff *skb)
+{
+	struct snigate_sock *st = sock_state(skb);
+	__u8 hdr[SNI_RECORD_HDR];
+	__u32 rec_len;
+
+	if (!st || (st->flags & SNIGATE_SOCK_DECIDED))
+		return skb->len;
+	if (skb->len < SNI_RECORD_HDR) {
+		st->parse_calls++;
+		return 0;
+	}
+	if (bpf_skb_load_bytes(skb, 0, hdr, sizeof(hdr)) || hdr[0] != 0x16)
+		return skb->len;			/* not TLS: let the verdict say so */
+	rec_len = (__u32)hdr[3] << 8 | hdr[4];
+	if (rec_len > SNI_RECORD_MAX)
+		return skb->len;
+	if (skb->len < SNI_RECORD_HDR + rec_len) {
+		st->parse_calls++;
+		return 0;
+	}
+	return skb->len;
+}
+
+/* Hello verdict: decide once, pass every byte on to the socket (user space
+ * reads the hello to forward it). Never drops: a denied client gets an alert.
+ */
+SEC("sk_skb/stream_verdict")
+int snigate_hello_verdict(struct __sk_buff *skb)
+{
+	struct snigate_sock *st = sock_state(skb);
+	enum snigate_verdict verdict, dflt = SNIGATE_VERDICT_DENY;
+	enum snigate_reason reason;
+	struct snigate_config *cfg;
+	struct scratch *s;
+	__u32 zero = 0;
+	int rc, d;
+
+	if (!st || (st->flags & SNIGATE_SOCK_DECIDED))
+		return SK_PASS;
+	s = bpf_map_lookup_elem(&snigate_scratch, &zero);
+	if (!s)
+		return SK_PASS;
+	__builtin_memset(&s->res, 0, sizeof(s->res));
+
+	rc = snigate_parse(skb, &s->res);
+	st->hello_len = s->res.record_len;
+	st->ech = s->res.ech;
+	st->shape = st->parse_calls ? SNIGATE_SHAPE_SEGMENTS : SNIGATE_SHAPE_ONE_SEGMENT;
+	if (rc == SNI_FRAGMENTED) {
+		/* the hello continues in further records: user space reassembles
+		 * them and runs this same parser on the result
+		 */
+		st->shape = SNIGATE_SHAPE_RECORDS;
+		st->flags |= SNIGATE_SOCK_USER_PARSE | SNIGATE_SOCK_DECIDED;
+		stat_add(SNIGATE_STAT_USER_PARSED, 1);
+		return SK_PASS;
+	}
+	stat_add(SNIGATE_STAT_HELLOS, 1);
+	stat_add(st->parse_calls ? SNIGATE_STAT_SHAPE_SEGMENTS : SNIGATE_STAT_SHAPE_ONE, 1);
+
+	if (rc == SNI_OK) {
+		__builtin_memcpy(st->sni, s->res.name, sizeof(st->sni));
+		cfg = bpf_map_lookup_elem(&snigate_config, &zero);
+		if (cfg)
+			dflt = cfg->default_verdict;
+		d = snigate_decide(s, dflt);
+		verdict = d & 0xff;
+		reason = (d >> 8) & 0xff;
+	} else {
+		verdict = SNIGATE_VERDICT_DENY;
+		reason = sni_rc_reason(rc);
+	}
+
+	st->verdict = verdict;
+	st->reason = reason;
+	st->flags |= SNIGATE_SOCK_DECIDED;
+	if (verdict == SNIGATE_VERDICT_ALLOW) {
+		stat_add(SNIGATE_STAT_ALLOWED, 1);
+	} else {
+		stat_add(SNIGATE_STAT_DENIED, 1);
+		stat_add(SNIGATE_STAT_DENY_BASE + (reason < SNIGATE_REASON__MAX ? reason : 0), 1);
+	}
+	return SK_PASS;
+}
+
+/* Bytes redirected to the peer that its receiver has not acknowledged yet:
+ * what waits in the peer's psock queue for a kworker (uncharged to any
+ * socket) plus the peer's TCP write queue. Keeping this under half the peer's
+ * send buffer also keeps the kworker from finding the peer unwritable, which
+ * costs a full jiffy of delay each time.
+ */
+static __always_inline __u32 peer_unacked(struct snigate_sock *st)
+{
+	struct bpf_sock *peer;
+	struct tcp_sock *tp;
+	__u32 unacked = 0, una;
+
+	peer = bpf_map_lookup_elem(&snigate_socks, &st->peer_cookie);
+	if (!peer)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(peer);
+	if (tp) {
+		una = tp->snd_una;
+		if (!(st->flags & SNIGATE_SOCK_UNA0)) {
+			st->peer_una0 = una;
+			st->flags |= SNIGATE_SOCK_UNA0;
+		}
+		/* 32-bit sequence arithmetic: right while it is < 4 GiB */
+		unacked = (__u32)st->redir_bytes - (una - st->peer_una0);
+	}
+	bpf_sk_release(peer);
+	return unacked;
+}
+
+/* Pump verdict: redirect to the peer, ask for a pause when it falls behind. */
+SEC("sk_skb")
+int snigate_pump_verdict(struct __sk_buff *skb)
+{
+	struct snigate_sock *st = sock_state(skb);
+	struct snigate_config *cfg;
+	struct snigate_event *ev;
+	__u32 zero = 0, len = skb->len, backlog;
+
+	if (!st || !(st->flags & SNIGATE_SOCK_PAIRED))
+		return len ? SK_PASS : SK_DROP;	/* torn down: user space is closing it */
+	/* a zero-length skb is the FIN: everything before it has been through
+	 * here. It must never be redirected: sending 0 bytes counts as a hard
+	 * error and breaks the peer's psock.
+	 */
+	if (len == 0) {
+		st->flags |= SNIGATE_SOCK_FIN;
+		return SK_DROP;
+	}
+
+	backlog = peer_unacked(st);
+	st->redir_bytes += len;
+	stat_add(st->side == SNIGATE_SIDE_CLIENT ? SNIGATE_STAT_BYTES_UP : SNIGATE_STAT_BYTES_DOWN, len);
+
+	cfg = bpf_map_lookup_elem(&snigate_config, &zero);
+	if (cfg && backlog + len > cfg->backlog_high && !(st->flags & SNIGATE_SOCK_PAUSE)) {
+		st->flags |= SNIGATE_SOCK_PAUSE;
+		stat_add(SNIGATE_STAT_PAUSES, 1);
+		ev = bpf_ringbuf_reserve(&snigate_events, sizeof(*ev), 0);
+		if (ev) {
+			ev->cookie = bpf_get_socket_cookie(skb);
+			ev->backlog = backlog + len;
+			bpf_ringbuf_submit(ev, 0);
+		} else {
+			st->flags &= ~SNIGATE_SOCK_PAUSE;	/* ring full: ask again next skb */
+		}
+	}
+	return bpf_sk_redirect_hash(skb, &snigate_socks, &st->peer_cookie, 0);
+}
+
+/* Pause iterator: takes every socket whose verdict asked for a pause out of
+ * snigate_pump. It runs over the netns' TCP sockets with each socket locked,
+ * so no receive path is inside the socket's verdict loop while its program is
+ * detached: a delete from user space can race that loop, and the kernel drops
+ * the rest of the skbs it was consuming (measured: lost bytes, stalled
+ * streams). User space runs it when the ring buffer reports pause requests.
+ */
+SEC("iter/tcp")
+int snigate_pause_iter(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct snigate_sock *st;
+	__u64 cookie;
+
+	if (!skc)
+		return 0;
+	cookie = bpf_get_socket_cookie(skc);
+	st = bpf_map_lookup_elem(&snigate_sockst, &cookie);
+	if (!st || !(st->flags & SNIGATE_SOCK_PAUSE) || (st->flags & SNIGATE_SOCK_PAUSED))
+		return 0;
+	if (bpf_map_delete_elem(&snigate_pump, &cookie) == 0)
+		st->flags |= SNIGATE_SOCK_PAUSED;
+	return 0;
+}

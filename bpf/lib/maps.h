@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* bpf/lib/maps.h - every map of the gateway, one comment each.
+ * Included once, by bpf/gateway.bpf.c. Pinned maps are the operator's view
+ * (bpftool, `snigate` CLI); the socket maps live only while the daemon runs.
+ */
+#ifndef __SNIGATE_MAPS_H
+#define __SNIGATE_MAPS_H
+
+/* Pattern -> rule, reversed-name LPM trie (include/policy_match.h). */
+#define POLICY_TRIE_DEF						\
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
+	__uint(max_entries, SNIGATE_POLICY_MAX);		\
+	__type(key, struct snigate_policy_key);			\
+	__type(value, struct snigate_policy_val);		\
+	__uint(map_flags, BPF_F_NO_PREALLOC)
+
+struct policy_trie {
+	POLICY_TRIE_DEF;
+};
+
+/* The trie in force, pinned: the CLI edits it in place. */
+struct {
+	POLICY_TRIE_DEF;
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} snigate_policy SEC(".maps");
+
+/* The slot the verdict reads the trie from: a reload builds a new trie and
+ * swaps it in with one update, so no verdict sees a half-loaded policy.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct policy_trie);
+} snigate_polsel SEC(".maps") = {
+	.values = { [0] = (struct policy_trie *)&snigate_policy },
+};
+
+/* Default verdict and flow-control threshold, written by the daemon at start. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct snigate_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} snigate_config SEC(".maps");
+
+/* Counters, summed over CPUs by `snigate stats`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SNIGATE_STAT__MAX);
+	__type(key, __u32);	/* enum snigate_stat: array keys must be plain ints in BTF */
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} snigate_stats SEC(".maps");
+
+/* Socket cookie -> state of that socket (`snigate conns` reads it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SNIGATE_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, struct snigate_sock);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} snigate_sockst SEC(".maps");
+
+/* Every proxied socket, keyed by cookie: the redirect targets. No program is
+ * attached, so a socket stays here (and keeps sending what was redirected to
+ * it) while its receive side is paused.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, SNIGATE_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, __u64);
+} snigate_socks SEC(".maps");
+
+/* Client sockets waiting for their ClientHello: stream parser + verdict. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, SNIGATE_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, __u64);
+} snigate_hello SEC(".maps");
+
+/* Sockets whose received bytes BPF redirects to the peer (verdict only). A
+ * socket leaves this map to pause: its receive queue then fills and TCP flow
+ * control reaches the sender.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, SNIGATE_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, __u64);
+} snigate_pump SEC(".maps");
+
+/* Pause requests to user space (struct snigate_event). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} snigate_events SEC(".maps");
+
+/* Per-CPU scratch: too big for the 512-byte stack. */
+struct scratch {
+	struct sni_result res;
+	struct snigate_policy_key key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} snigate_scratch SEC(".maps");
+
+#endif /* __SNIGATE_MAPS_H */

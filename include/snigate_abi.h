@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* include/snigate_abi.h - map keys, values and constants shared by bpf/ and user/.
+ *
+ * Include order: the BPF side includes "vmlinux.h" first, user space
+ * <linux/types.h> first. This header includes nothing and uses only __u8..__u64,
+ * char arrays and enums, so `bpftool map dump` prints names and verdicts.
+ */
+#ifndef __SNIGATE_ABI_H
+#define __SNIGATE_ABI_H
+
+#define SNIGATE_NAME_MAX	256	/* DNS name (253) + '.' + NUL, fits the LPM data limit */
+#define SNIGATE_HOST_MAX	253	/* longest host name we accept (RFC 1035) */
+#define SNIGATE_POLICY_MAX	65536	/* policy rules */
+#define SNIGATE_SOCKS_MAX	65536	/* sockets in the data path (two per connection) */
+#define SNIGATE_MAX_LABELS	128	/* a 253-byte name has at most 127 labels */
+
+/* Map names, also the file names under the pin directory (<= 15 chars). */
+#define SNIGATE_MAP_POLICY	"snigate_policy"
+#define SNIGATE_MAP_CONFIG	"snigate_config"
+#define SNIGATE_MAP_STATS	"snigate_stats"
+#define SNIGATE_MAP_SOCKS	"snigate_socks"
+#define SNIGATE_MAP_SOCKSTATE	"snigate_sockst"
+
+/* What a policy rule says; for one pattern both bits may be set (deny wins). */
+enum snigate_rule {
+	SNIGATE_RULE_NONE = 0,
+	SNIGATE_RULE_ALLOW = 1,
+	SNIGATE_RULE_DENY = 2,
+	SNIGATE_RULE_ALLOW_DENY = 3,
+};
+
+enum snigate_verdict {
+	SNIGATE_VERDICT_NONE = 0,	/* not decided yet */
+	SNIGATE_VERDICT_ALLOW = 1,
+	SNIGATE_VERDICT_DENY = 2,
+};
+
+/* Why a hello was decided as it was. Also indexes the per-reason counters. */
+enum snigate_reason {
+	SNIGATE_REASON_MATCH = 0,	/* a rule matched (allow or deny) */
+	SNIGATE_REASON_DEFAULT,		/* no rule matched: the default verdict */
+	SNIGATE_REASON_NO_SNI,		/* valid ClientHello without server_name */
+	SNIGATE_REASON_NOT_TLS,		/* first record is not a TLS handshake */
+	SNIGATE_REASON_MALFORMED,	/* lengths or fields do not add up */
+	SNIGATE_REASON_OVERSIZE,	/* record or hello larger than we accept */
+	SNIGATE_REASON_BAD_NAME,	/* server_name is not a valid host name */
+	SNIGATE_REASON_TIMEOUT,		/* no complete hello in time */
+	SNIGATE_REASON_UPSTREAM,	/* allowed, but the upstream could not be reached */
+	SNIGATE_REASON_LIMIT,		/* --max-conns reached */
+	SNIGATE_REASON__MAX,
+};
+
+/* How the hello reached the parser: tells evasion tools from normal clients. */
+enum snigate_shape {
+	SNIGATE_SHAPE_UNKNOWN = 0,
+	SNIGATE_SHAPE_ONE_SEGMENT = 1,
+	SNIGATE_SHAPE_SEGMENTS = 2,	/* one record over several TCP segments */
+	SNIGATE_SHAPE_RECORDS = 3,	/* handshake split over several TLS records */
+};
+
+/* LPM key: the pattern's host name reversed, with a trailing '.', e.g.
+ * "github.com" -> "moc.buhtig.". A host matches a key when the key is a
+ * prefix of the reversed host plus '.', which lands on label boundaries only.
+ */
+struct snigate_policy_key {
+	__u32 prefixlen;		/* bits: 8 * strlen(rname) */
+	char rname[SNIGATE_NAME_MAX];
+};
+
+/* One entry carries the three pattern forms of one name. */
+struct snigate_policy_val {
+	enum snigate_rule exact;	/* "github.com" */
+	enum snigate_rule subdomains;	/* "*.github.com": any depth, not github.com */
+	enum snigate_rule domain;	/* ".github.com": github.com and every subdomain */
+	__u32 rlen;			/* strlen(rname): LPM lookups do not say what matched */
+	char name[SNIGATE_NAME_MAX];	/* the forward name, for people and `allow list` */
+};
+
+/* snigate_config: one array slot, written by the daemon at start. */
+struct snigate_config {
+	enum snigate_verdict default_verdict;
+	__u32 backlog_high;		/* pause a receiver when more than this many bytes
+					 * it sent on are not yet acked by the peer's receiver */
+};
+
+/* Per-CPU counters. */
+enum snigate_stat {
+	SNIGATE_STAT_HELLOS = 0,	/* hellos judged in the kernel */
+	SNIGATE_STAT_ALLOWED,
+	SNIGATE_STAT_DENIED,
+	SNIGATE_STAT_USER_PARSED,	/* hellos the kernel left to user space (several records) */
+	SNIGATE_STAT_BYTES_UP,		/* client -> upstream, redirected in BPF */
+	SNIGATE_STAT_BYTES_DOWN,	/* upstream -> client, redirected in BPF */
+	SNIGATE_STAT_PAUSES,		/* receivers paused by flow control */
+	SNIGATE_STAT_SHAPE_ONE,		/* hello in one segment */
+	SNIGATE_STAT_SHAPE_SEGMENTS,	/* hello over several segments */
+	SNIGATE_STAT_SHAPE_RECORDS,	/* hello over several records */
+	SNIGATE_STAT_DENY_BASE,		/* + enum snigate_reason: denials by reason */
+	SNIGATE_STAT__MAX = SNIGATE_STAT_DENY_BASE + SNIGATE_REASON__MAX,
+};
+
+/* Which side of a connection a socket is. */
+enum snigate_side {
+	SNIGATE_SIDE_CLIENT = 0,
+	SNIGATE_SIDE_UPSTREAM = 1,
+};
+
+/* Per-socket state keyed by socket cookie. User space creates it at accept
+ * (hello phase) and completes it when the connection is paired; the BPF side
+ * writes the verdict and counts the bytes it redirects.
+ */
+struct snigate_sock {
+	__u64 peer_cookie;		/* redirect target in snigate_socks; 0 until paired */
+	__u64 redir_bytes;		/* bytes received here and redirected to the peer */
+	__u32 peer_una0;		/* peer's tcp snd_una when redirecting started */
+	__u32 flags;			/* SNIGATE_SOCK_* */
+	enum snigate_side side;
+	enum snigate_verdict verdict;	/* hello verdict (client side) */
+	enum snigate_reason reason;
+	enum snigate_shape shape;
+	__u32 hello_len;		/* bytes of the first record seen by the kernel parser */
+	__u32 parse_calls;		/* stream parser calls before the hello was whole */
+	__u64 start_ns;			/* CLOCK_MONOTONIC at accept / connect */
+	__u8 raddr[16];			/* remote address: IPv4 in the first 4 bytes */
+	__u16 rport;			/* remote port, host order */
+	__u16 family;			/* AF_INET or AF_INET6 */
+	__u32 ech;			/* encrypted_client_hello offered */
+	char sni[SNIGATE_NAME_MAX];	/* server name as sent, lower-cased */
+};
+
+#define SNIGATE_SOCK_PAIRED	(1U << 0)	/* peer_cookie valid: redirect */
+#define SNIGATE_SOCK_UNA0	(1U << 1)	/* peer_una0 recorded */
+#define SNIGATE_SOCK_PAUSE	(1U << 2)	/* backlog above high water: user space pauses us */
+#define SNIGATE_SOCK_DECIDED	(1U << 3)	/* hello verdict written */
+#define SNIGATE_SOCK_USER_PARSE	(1U << 4)	/* kernel could not finish: user space parses */
+#define SNIGATE_SOCK_FIN	(1U << 5)	/* the verdict saw FIN: every byte before it is redirected */
+#define SNIGATE_SOCK_PAUSED	(1U << 6)	/* out of snigate_pump (by the pause iterator) */
+
+/* Ring buffer event: a receiver asks to be paused. */
+struct snigate_event {
+	__u64 cookie;
+	__u64 backlog;
+};
+
+#endif /* __SNIGATE_ABI_H */

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* user/cmd_proxy.c - `snigate proxy` options; the daemon is user/proxy.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "addr.h"
+#include "log.h"
+#include "main.h"
+#include "proxy.h"
+
+static int parse_seconds(const char *s, int *ms)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*end || v <= 0 || v > 86400)
+		return -EINVAL;
+	*ms = (int)(v * 1000);
+	return 0;
+}
+
+/* "8M", "512k", "1048576" */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end || v < (256 << 10) || v > (1ULL << 32))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int do_proxy(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "transparent", no_argument, NULL, 't' },
+		{ "upstream", required_argument, NULL, 'u' },
+		{ "allow-file", required_argument, NULL, 'a' },
+		{ "default", required_argument, NULL, 'D' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "conn-mem", required_argument, NULL, 'm' },
+		{ "hello-timeout", required_argument, NULL, 'H' },
+		{ "connect-timeout", required_argument, NULL, 'C' },
+		{ "max-conns", required_argument, NULL, 'M' },
+		{ 0 },
+	};
+	struct proxy_opts o = {
+		.upstream = UPSTREAM_SNI,
+		.default_verdict = SNIGATE_VERDICT_DENY,
+		.conn_mem = 8 << 20,
+		.hello_timeout_ms = 10000,
+		.connect_timeout_ms = 5000,
+	};
+	char *end;
+	int c, err;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (o.nlisten == PROXY_MAX_LISTEN)
+				return usage_error("at most %d --listen addresses", PROXY_MAX_LISTEN);
+			if (addr_parse(optarg, &o.listen[o.nlisten], &(socklen_t){ 0 }))
+				return usage_error("--listen '%s': expected ADDR:PORT, e.g. 0.0.0.0:8443 or [::]:8443",
+						   optarg);
+			o.nlisten++;
+			break;
+		case 't':
+			o.transparent = true;
+			break;
+		case 'u':
+			if (strcmp(optarg, "sni") == 0)
+				o.upstream = UPSTREAM_SNI;
+			else if (strcmp(optarg, "origdst") == 0)
+				o.upstream = UPSTREAM_ORIGDST;
+			else
+				return usage_error("--upstream takes 'sni' or 'origdst'");
+			break;
+		case 'a':
+			o.allow_file = optarg;
+			break;
+		case 'D':
+			if (strcmp(optarg, "allow") == 0)
+				o.default_verdict = SNIGATE_VERDICT_ALLOW;
+			else if (strcmp(optarg, "deny") == 0)
+				o.default_verdict = SNIGATE_VERDICT_DENY;
+			else
+				return usage_error("--default takes 'allow' or 'deny'");
+			break;
+		case 'L':
+			if (strcmp(optarg, "json") == 0)
+				log_json = true;
+			else if (strcmp(optarg, "text") != 0)
+				return usage_error("--log takes 'text' or 'json'");
+			break;
+		case 'm':
+			if (parse_size(optarg, &o.conn_mem))
+				return usage_error("--conn-mem '%s': a size from 256k to 4G (e.g. 8M)", optarg);
+			break;
+		case 'H':
+			if (parse_seconds(optarg, &o.hello_timeout_ms))
+				return usage_error("--hello-timeout takes seconds > 0");
+			break;
+		case 'C':
+			if (parse_seconds(optarg, &o.connect_timeout_ms))
+				return usage_error("--connect-timeout takes seconds > 0");
+			break;
+		case 'M':
+			o.max_conns = strtol(optarg, &end, 10);
+			if (*end || o.max_conns < 1)
+				return usage_error("--max-conns takes a number >= 1");
+			break;
+		default:
+			return usage_error("see 'snigate help'");
+		}
+	}
+	if (optind != argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o.nlisten) {
+		addr_parse("0.0.0.0:8443", &o.listen[0], &(socklen_t){ 0 });
+		o.nlisten = 1;
+	}
+	if (geteuid() != 0)
+		pr_info("not running as root: loading BPF will likely fail (needs CAP_BPF, CAP_NET_ADMIN)");
+	err = proxy_run(&o);
+	return err ? EXIT_RUNTIME : EXIT_OK;
+}

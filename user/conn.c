@@ -1,0 +1,818 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* user/conn.c - one connection from accept to close (states in conn.h).
+ *
+ * User space touches payload only before the splice: it reads the hello the
+ * kernel passed on (plus any bytes the client sent behind it) and writes it to
+ * the upstream. From then on BPF redirects every byte; user space only
+ *  - pauses a receiver when BPF reports a backlog (flow control),
+ *  - passes FIN on once every byte before it has entered the peer's write
+ *    queue (the kernel does not splice FIN),
+ *  - passes RST on and releases both sockets.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include "addr.h"
+#include "json.h"
+#include "log.h"
+#include "pattern.h"
+#include "proxy_int.h"
+#include "resolve.h"
+#include "tls_hello.h"
+
+#define HELLO_BUF_MAX	(128 * 1024)	/* hello over several records, plus early bytes */
+
+static const char *const reason_names[SNIGATE_REASON__MAX] = {
+	[SNIGATE_REASON_MATCH] = "match",
+	[SNIGATE_REASON_DEFAULT] = "default",
+	[SNIGATE_REASON_NO_SNI] = "no_sni",
+	[SNIGATE_REASON_NOT_TLS] = "not_tls",
+	[SNIGATE_REASON_MALFORMED] = "malformed",
+	[SNIGATE_REASON_OVERSIZE] = "oversize",
+	[SNIGATE_REASON_BAD_NAME] = "bad_name",
+	[SNIGATE_REASON_TIMEOUT] = "timeout",
+	[SNIGATE_REASON_UPSTREAM] = "upstream",
+	[SNIGATE_REASON_LIMIT] = "limit",
+};
+
+static const char *const shape_names[] = { "unknown", "one_segment", "segments", "records" };
+
+const char *conn_reason_name(enum snigate_reason r)
+{
+	return r < SNIGATE_REASON__MAX ? reason_names[r] : "unknown";
+}
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static __u64 sock_cookie(int fd)
+{
+	__u64 cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len);
+	return cookie;
+}
+
+static void fill_remote(struct snigate_sock *st, const struct sockaddr_storage *ss)
+{
+	st->family = ss->ss_family;
+	st->rport = addr_port(ss);
+	if (ss->ss_family == AF_INET6)
+		memcpy(st->raddr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	else
+		memcpy(st->raddr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+}
+
+static int ep_set(struct proxy *p, int op, int fd, uint32_t events, struct conn_ref *ref)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ref };
+
+	return epoll_ctl(p->epfd, op, fd, &ev);
+}
+
+/* Bound what one socket holds: the send buffer before connect, the
+ * receive window once established. Not the receive buffer: a locked one
+ * smaller than the truesize the window lets in drops segments. And neither
+ * before the handshake: the window scale is chosen from them then, and a
+ * small one (4) left senders stalled on 16-byte windows after each pause.
+ */
+void conn_set_sndbuf(struct proxy *p, int fd)
+{
+	int snd = p->sndbuf;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+}
+
+static void conn_clamp_window(struct proxy *p, int fd)
+{
+	int clamp = p->rcv_window;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_WINDOW_CLAMP, &clamp, sizeof(clamp));
+}
+
+/* Counters of fd's TCP send side, each up to a constant: bytes that ever
+ * entered the write queue, and bytes the receiver acknowledged.
+ */
+static void send_counters(int fd, uint64_t *written, uint64_t *acked)
+{
+	struct tcp_info ti = {};
+	socklen_t len = sizeof(ti);
+	int outq = 0;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) || ioctl(fd, SIOCOUTQ, &outq)) {
+		*written = *acked = 0;
+		return;
+	}
+	*acked = ti.tcpi_bytes_acked;
+	*written = ti.tcpi_bytes_acked + (uint64_t)outq;
+}
+
+static void log_conn(struct proxy *p, struct conn *c, uint64_t up, uint64_t down)
+{
+	char caddr[ADDR_STRLEN], uaddr[ADDR_STRLEN];
+	const char *verdict = c->verdict == SNIGATE_VERDICT_ALLOW ? "allow" : "deny";
+	uint64_t dur = now_ms() - c->start_ms;
+	struct jw w;
+
+	(void)p;
+	addr_format(&c->client, caddr);
+	if (c->ufd >= 0 || c->upstream.ss_family)
+		addr_format(&c->upstream, uaddr);
+	else
+		strcpy(uaddr, "-");
+	if (log_json) {
+		jw_init(&w, stdout);
+		jw_start_object(&w);
+		jw_float_field(&w, "ts", (double)now_ns() / 1e9);
+		jw_string_field(&w, "event", "close");
+		jw_string_field(&w, "client", caddr);
+		jw_string_field(&w, "sni", c->sni[0] ? c->sni : "-");
+		jw_string_field(&w, "verdict", verdict);
+		jw_string_field(&w, "reason", conn_reason_name(c->reason));
+		jw_string_field(&w, "upstream", uaddr);
+		jw_uint_field(&w, "bytes_up", up);
+		jw_uint_field(&w, "bytes_down", down);
+		jw_uint_field(&w, "duration_ms", dur);
+		jw_string_field(&w, "hello", shape_names[c->shape & 3]);
+		jw_bool_field(&w, "ech", c->ech);
+		jw_end_object(&w);
+		fputc('\n', stdout);
+	} else {
+		struct timespec ts;
+		struct tm tm;
+		char when[32];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		printf("%s.%03ldZ client=%s sni=%s verdict=%s reason=%s upstream=%s bytes_up=%llu "
+		       "bytes_down=%llu duration_ms=%llu hello=%s ech=%d\n",
+		       when, ts.tv_nsec / 1000000, caddr, c->sni[0] ? c->sni : "-", verdict,
+		       conn_reason_name(c->reason), uaddr, (unsigned long long)up,
+		       (unsigned long long)down, (unsigned long long)dur, shape_names[c->shape & 3],
+		       c->ech);
+	}
+	fflush(stdout);
+}
+
+static uint64_t redir_bytes(struct proxy *p, __u64 cookie)
+{
+	struct snigate_sock st;
+
+	if (!cookie || bpf_map_lookup_elem(p->l.sockst_fd, &cookie, &st))
+		return 0;
+	return st.redir_bytes;
+}
+
+void conn_close(struct proxy *p, struct conn *c, bool reset)
+{
+	struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+	uint64_t up, down;
+
+	up = c->dir[0].user_bytes + redir_bytes(p, c->ccookie);
+	down = redir_bytes(p, c->ucookie);
+	log_conn(p, c, up, down);
+
+	if (c->ccookie) {
+		bpf_map_delete_elem(p->l.sockst_fd, &c->ccookie);
+		proxy_hash_del(p, c->ccookie);
+	}
+	if (c->ucookie) {
+		bpf_map_delete_elem(p->l.sockst_fd, &c->ucookie);
+		proxy_hash_del(p, c->ucookie);
+	}
+	if (reset) {
+		setsockopt(c->cfd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+		if (c->ufd >= 0)
+			setsockopt(c->ufd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+	}
+	/* close() also takes the sockets out of every sockhash */
+	close(c->cfd);
+	if (c->ufd >= 0)
+		close(c->ufd);
+	if (c->ai)
+		freeaddrinfo(c->ai);
+	free(c->buf);
+	c->ai = NULL;
+	c->buf = NULL;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		p->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->on_work) {
+		struct conn **pp;
+
+		for (pp = &p->work; *pp; pp = &(*pp)->wnext)
+			if (*pp == c) {
+				*pp = c->wnext;
+				break;
+			}
+	}
+	p->nconns--;
+	c->closed = true;
+	c->wnext = p->dead;
+	p->dead = c;
+}
+
+/* Refuse the client: drain what it sent (so close sends FIN, not RST), send
+ * a fatal alert if it speaks TLS, close.
+ */
+static void conn_refuse(struct proxy *p, struct conn *c, enum snigate_reason reason, __u8 alert)
+{
+	char junk[4096];
+
+	c->verdict = SNIGATE_VERDICT_DENY;
+	c->reason = reason;
+	while (recv(c->cfd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
+	if (reason != SNIGATE_REASON_NOT_TLS && reason != SNIGATE_REASON_TIMEOUT)
+		tls_send_alert(c->cfd, alert);
+	shutdown(c->cfd, SHUT_WR);
+	conn_close(p, c, false);
+}
+
+int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer)
+{
+	struct snigate_sock st = {};
+	socklen_t len = sizeof(struct sockaddr_storage);
+	struct sockaddr_storage local;
+	__u64 fd64 = fd;
+	struct conn *c;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->cfd = fd;
+	c->ufd = -1;
+	c->client = *peer;
+	c->start_ms = now_ms();
+	c->deadline_ms = c->start_ms + p->o->hello_timeout_ms;
+	c->cref = (struct conn_ref){ c, 0 };
+	c->uref = (struct conn_ref){ c, 1 };
+	c->ccookie = sock_cookie(fd);
+	conn_clamp_window(p, fd);
+
+	/* where the client was going: the redirect's original destination,
+	 * or with TPROXY the local address itself
+	 */
+	getsockname(fd, (struct sockaddr *)&local, &len);
+	if (p->o->transparent) {
+		c->odst = local;
+		c->have_odst = true;
+	} else {
+		len = sizeof(c->odst);
+		if (local.ss_family == AF_INET6)
+			c->have_odst = !getsockopt(fd, SOL_IPV6, 80 /* IP6T_SO_ORIGINAL_DST */,
+						   &c->odst, &len);
+		else
+			c->have_odst = !getsockopt(fd, SOL_IP, 80 /* SO_ORIGINAL_DST */, &c->odst, &len);
+		if (c->have_odst && addr_equal(&c->odst, &local))
+			c->have_odst = false;	/* dialled us directly: no redirect */
+	}
+
+	c->next = p->conns;
+	if (p->conns)
+		p->conns->prev = c;
+	p->conns = c;
+	p->nconns++;
+	proxy_hash_add(p, c, c->ccookie);
+
+	st.side = SNIGATE_SIDE_CLIENT;
+	st.start_ns = now_ns();
+	fill_remote(&st, peer);
+	/* state first: the parser and verdict look it up; then the target map,
+	 * which keeps the psock alive when the socket leaves snigate_hello
+	 */
+	if (bpf_map_update_elem(p->l.sockst_fd, &c->ccookie, &st, BPF_ANY) ||
+	    bpf_map_update_elem(p->l.socks_fd, &c->ccookie, &fd64, BPF_ANY) ||
+	    bpf_map_update_elem(p->l.hello_fd, &c->ccookie, &fd64, BPF_ANY)) {
+		pr_warn("cannot add a client socket to the BPF maps: %s", strerror(errno));
+		c->reason = SNIGATE_REASON_LIMIT;
+		conn_close(p, c, true);
+		return -ENOSPC;
+	}
+	if (ep_set(p, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP | EPOLLET, &c->cref)) {
+		conn_close(p, c, true);
+		return -errno;
+	}
+	return 0;
+}
+
+/* Read what the kernel passed on into c->buf. Returns 0, or -1 when the
+ * buffer is full. Sets client_eof on FIN.
+ */
+static int conn_read_client(struct conn *c)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (c->buf_len == c->buf_cap) {
+			size_t cap = c->buf_cap ? c->buf_cap * 2 : 16384 + 512;
+			uint8_t *nb;
+
+			if (cap > HELLO_BUF_MAX)
+				return c->buf_cap >= HELLO_BUF_MAX ? -1 : 0;
+			nb = realloc(c->buf, cap);
+			if (!nb)
+				return -1;
+			c->buf = nb;
+			c->buf_cap = cap;
+		}
+		n = recv(c->cfd, c->buf + c->buf_len, c->buf_cap - c->buf_len, MSG_DONTWAIT);
+		if (n > 0) {
+			c->buf_len += n;
+			continue;
+		}
+		if (n == 0)
+			c->client_eof = true;
+		return 0;
+	}
+}
+
+static void conn_dial_next(struct proxy *p, struct conn *c);
+
+static void conn_start_upstream(struct proxy *p, struct conn *c)
+{
+	uint16_t port = c->have_odst ? addr_port(&c->odst) : 443;
+
+	if (p->o->upstream == UPSTREAM_ORIGDST) {
+		if (!c->have_odst) {
+			pr_info("no original destination for %s (not redirected?): refusing", c->sni);
+			proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_UPSTREAM);
+			conn_refuse(p, c, SNIGATE_REASON_UPSTREAM, TLS_ALERT_INTERNAL_ERROR);
+			return;
+		}
+		c->upstream = c->odst;
+		c->state = CONN_CONNECTING;
+		conn_dial_next(p, c);
+		return;
+	}
+	c->state = CONN_RESOLVING;
+	c->deadline_ms = now_ms() + p->o->connect_timeout_ms;
+	if (resolve_submit(c->ccookie, c->sni, port)) {
+		conn_refuse(p, c, SNIGATE_REASON_UPSTREAM, TLS_ALERT_INTERNAL_ERROR);
+		return;
+	}
+}
+
+/* The kernel (or, for a hello over several records, the same parser here)
+ * has decided: act on it.
+ */
+static void conn_on_verdict(struct proxy *p, struct conn *c, const struct snigate_sock *st)
+{
+	c->shape = st->shape;
+	c->ech = st->ech;
+	snprintf(c->sni, sizeof(c->sni), "%s", st->sni);
+
+	if (st->flags & SNIGATE_SOCK_USER_PARSE) {
+		struct policy_map_source src;
+		struct tls_hello h;
+		int rc;
+
+		rc = tls_hello_reassemble(c->buf, c->buf_len, &h);
+		if (rc == SNI_AGAIN && c->buf_len < HELLO_BUF_MAX && !c->client_eof)
+			return;		/* more records to come */
+		if (rc == SNI_OK) {
+			snprintf(c->sni, sizeof(c->sni), "%s", h.res.name);
+			c->ech = h.res.ech;
+			policy_map_source_init(&src, p->l.policy_fd);
+			c->verdict = pattern_decide(&src.src, h.res.name, p->o->default_verdict,
+						    &c->reason);
+		} else {
+			c->verdict = SNIGATE_VERDICT_DENY;
+			c->reason = sni_rc_reason(rc == SNI_AGAIN ? SNI_BAD : rc);
+		}
+		proxy_stat_add(p, SNIGATE_STAT_HELLOS);
+		proxy_stat_add(p, SNIGATE_STAT_SHAPE_RECORDS);
+		if (c->verdict == SNIGATE_VERDICT_ALLOW) {
+			proxy_stat_add(p, SNIGATE_STAT_ALLOWED);
+		} else {
+			proxy_stat_add(p, SNIGATE_STAT_DENIED);
+			proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + c->reason);
+		}
+	} else {
+		c->verdict = st->verdict;
+		c->reason = st->reason;
+	}
+
+	if (c->verdict != SNIGATE_VERDICT_ALLOW) {
+		conn_refuse(p, c, c->reason, TLS_ALERT_ACCESS_DENIED);
+		return;
+	}
+	conn_start_upstream(p, c);
+}
+
+static void conn_on_hello_data(struct proxy *p, struct conn *c)
+{
+	struct snigate_sock st;
+
+	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &st))
+		return;
+	if (conn_read_client(c)) {
+		proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_OVERSIZE);
+		conn_refuse(p, c, SNIGATE_REASON_OVERSIZE, TLS_ALERT_ACCESS_DENIED);
+		return;
+	}
+	if (!(st.flags & SNIGATE_SOCK_DECIDED)) {
+		if (c->client_eof) {
+			c->reason = SNIGATE_REASON_MALFORMED;
+			conn_close(p, c, false);
+		}
+		return;
+	}
+	conn_on_verdict(p, c, &st);
+}
+
+static void conn_fail_upstream(struct proxy *p, struct conn *c, const char *why)
+{
+	pr_info("upstream for %s failed: %s", c->sni, why);
+	proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_UPSTREAM);
+	conn_refuse(p, c, SNIGATE_REASON_UPSTREAM, TLS_ALERT_INTERNAL_ERROR);
+}
+
+void conn_resolved(struct proxy *p, struct conn *c, int gai_err, struct addrinfo *ai)
+{
+	if (c->state != CONN_RESOLVING) {
+		if (ai)
+			freeaddrinfo(ai);
+		return;
+	}
+	if (gai_err) {
+		conn_fail_upstream(p, c, gai_strerror(gai_err));
+		return;
+	}
+	c->ai = ai;
+	c->ai_next = ai;
+	c->state = CONN_CONNECTING;
+	conn_dial_next(p, c);
+}
+
+/* Connect to the next candidate address. */
+static void conn_dial_next(struct proxy *p, struct conn *c)
+{
+	int fd;
+
+	for (;;) {
+		if (c->ai_next) {
+			memcpy(&c->upstream, c->ai_next->ai_addr, c->ai_next->ai_addrlen);
+			c->ai_next = c->ai_next->ai_next;
+		} else if (c->ai || !c->upstream.ss_family) {
+			conn_fail_upstream(p, c, "no address answered");
+			return;
+		}
+		fd = socket(c->upstream.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			conn_fail_upstream(p, c, strerror(errno));
+			return;
+		}
+		conn_set_sndbuf(p, fd);
+		c->deadline_ms = now_ms() + p->o->connect_timeout_ms;
+		if (connect(fd, (struct sockaddr *)&c->upstream, addr_len(&c->upstream)) == 0 ||
+		    errno == EINPROGRESS) {
+			c->ufd = fd;
+			if (ep_set(p, EPOLL_CTL_ADD, fd, EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->uref)) {
+				conn_fail_upstream(p, c, strerror(errno));
+				return;
+			}
+			return;
+		}
+		close(fd);
+		if (!c->ai) {
+			conn_fail_upstream(p, c, strerror(errno));
+			return;
+		}
+	}
+}
+
+/* Both sockets join the data path; BPF moves every byte from here on. */
+static int conn_splice(struct proxy *p, struct conn *c)
+{
+	struct snigate_sock cst, ust = {};
+	__u64 cfd = c->cfd, ufd = c->ufd;
+	int one = 1, i;
+
+	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &cst))
+		return -ENOENT;
+	ust.side = SNIGATE_SIDE_UPSTREAM;
+	ust.peer_cookie = c->ccookie;
+	ust.flags = SNIGATE_SOCK_PAIRED;
+	ust.start_ns = now_ns();
+	fill_remote(&ust, &c->upstream);
+	memcpy(ust.sni, c->sni, sizeof(ust.sni));
+	cst.peer_cookie = c->ucookie;
+	cst.flags |= SNIGATE_SOCK_PAIRED;
+	memcpy(cst.sni, c->sni, sizeof(cst.sni));
+
+	c->dir[0] = (struct conn_dir){ .src = c->cfd, .dst = c->ufd, .src_cookie = c->ccookie,
+				       .user_bytes = c->buf_len, .eof = c->client_eof };
+	c->dir[1] = (struct conn_dir){ .src = c->ufd, .dst = c->cfd, .src_cookie = c->ucookie };
+	send_counters(c->ufd, &c->dir[0].dst_base, &c->dir[0].acked_base);
+	send_counters(c->cfd, &c->dir[1].dst_base, &c->dir[1].acked_base);
+
+	if (bpf_map_update_elem(p->l.sockst_fd, &c->ucookie, &ust, BPF_ANY) ||
+	    bpf_map_update_elem(p->l.sockst_fd, &c->ccookie, &cst, BPF_ANY) ||
+	    bpf_map_update_elem(p->l.socks_fd, &c->ucookie, &ufd, BPF_ANY) ||
+	    bpf_map_update_elem(p->l.pump_fd, &c->ucookie, &ufd, BPF_ANY) ||
+	    bpf_map_update_elem(p->l.pump_fd, &c->ccookie, &cfd, BPF_ANY)) {
+		pr_warn("cannot add a connection to the data path: %s", strerror(errno));
+		return -errno;
+	}
+	proxy_hash_add(p, c, c->ucookie);
+	/* bytes that arrived before the insert wait in the receive queue: a
+	 * SO_RCVLOWAT update runs the data-ready path, which now is BPF's
+	 */
+	for (i = 0; i < 2; i++)
+		setsockopt(c->dir[i].src, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
+	c->state = CONN_SPLICED;
+	c->deadline_ms = 0;
+	ep_set(p, EPOLL_CTL_MOD, c->cfd, EPOLLRDHUP | EPOLLET, &c->cref);
+	ep_set(p, EPOLL_CTL_MOD, c->ufd, EPOLLRDHUP | EPOLLET, &c->uref);
+	if (c->client_eof)
+		proxy_work_add(p, c);
+	return 0;
+}
+
+/* Write the buffered hello upstream; splice when all of it is out. */
+static void conn_handover(struct proxy *p, struct conn *c)
+{
+	ssize_t n;
+
+	while (c->buf_off < c->buf_len) {
+		n = send(c->ufd, c->buf + c->buf_off, c->buf_len - c->buf_off,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return;		/* EPOLLOUT brings us back */
+			conn_fail_upstream(p, c, strerror(errno));
+			return;
+		}
+		c->buf_off += n;
+	}
+	if (conn_splice(p, c)) {
+		c->reason = SNIGATE_REASON_LIMIT;
+		conn_close(p, c, true);
+		return;
+	}
+	free(c->buf);
+	c->buf = NULL;
+	c->buf_cap = 0;
+}
+
+static void conn_on_connected(struct proxy *p, struct conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err) {
+		char a[ADDR_STRLEN];
+
+		pr_debug("connect %s: %s", addr_format(&c->upstream, a), strerror(err));
+		epoll_ctl(p->epfd, EPOLL_CTL_DEL, c->ufd, NULL);
+		close(c->ufd);
+		c->ufd = -1;
+		if (c->ai)
+			conn_dial_next(p, c);
+		else
+			conn_fail_upstream(p, c, strerror(err));
+		return;
+	}
+	c->ucookie = sock_cookie(c->ufd);
+	conn_clamp_window(p, c->ufd);
+	/* the client leaves the hello parser; what it passed on meanwhile
+	 * (and anything queued since) is read here and goes up with the hello
+	 */
+	bpf_map_delete_elem(p->l.hello_fd, &c->ccookie);
+	if (!c->client_eof && conn_read_client(c)) {
+		c->reason = SNIGATE_REASON_OVERSIZE;
+		conn_refuse(p, c, SNIGATE_REASON_OVERSIZE, TLS_ALERT_ACCESS_DENIED);
+		return;
+	}
+	c->state = CONN_HANDOVER;
+	conn_handover(p, c);
+}
+
+/* What each socket of a spliced connection waits for: always EOF and
+ * errors; write space too while it is the destination of a paused direction
+ * (that is when the paused receiver may resume).
+ */
+static void conn_update_events(struct proxy *p, struct conn *c)
+{
+	uint32_t base = EPOLLRDHUP | EPOLLET;
+
+	ep_set(p, EPOLL_CTL_MOD, c->cfd, base | (c->dir[1].paused ? EPOLLOUT : 0), &c->cref);
+	ep_set(p, EPOLL_CTL_MOD, c->ufd, base | (c->dir[0].paused ? EPOLLOUT : 0), &c->uref);
+}
+
+void conn_pause_request(struct proxy *p, struct conn *c, __u64 cookie)
+{
+	struct conn_dir *d = cookie == c->ccookie ? &c->dir[0] : &c->dir[1];
+
+	if (c->state != CONN_SPLICED || d->paused || d->shut)
+		return;
+	d->pause_req = true;
+	proxy_work_add(p, c);
+}
+
+struct dir_counts {
+	int64_t unacked;	/* redirected, not yet acked by dst's receiver */
+	int64_t queued;		/* redirected, not yet in dst's write queue */
+};
+
+static void dir_count(struct proxy *p, struct conn_dir *d, struct snigate_sock *st,
+		      struct dir_counts *n)
+{
+	uint64_t written, acked;
+
+	if (bpf_map_lookup_elem(p->l.sockst_fd, &d->src_cookie, st)) {
+		memset(st, 0, sizeof(*st));
+		memset(n, 0, sizeof(*n));
+		return;
+	}
+	send_counters(d->dst, &written, &acked);
+	n->unacked = (int64_t)st->redir_bytes - (int64_t)(acked - d->acked_base);
+	n->queued = (int64_t)st->redir_bytes - (int64_t)(written - d->dst_base);
+}
+
+static void dir_resume(struct proxy *p, struct conn *c, struct conn_dir *d,
+		       struct snigate_sock *st)
+{
+	__u64 fd = d->src;
+	int one = 1;
+
+	st->flags &= ~(SNIGATE_SOCK_PAUSE | SNIGATE_SOCK_PAUSED);
+	bpf_map_update_elem(p->l.sockst_fd, &d->src_cookie, st, BPF_EXIST);
+	if (bpf_map_update_elem(p->l.pump_fd, &d->src_cookie, &fd, BPF_ANY) == 0) {
+		d->paused = false;
+		conn_update_events(p, c);
+		/* what queued up while paused waits for a data-ready call */
+		setsockopt(d->src, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
+		/* and the sender, stopped by a zero window, for our update */
+		setsockopt(d->src, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	}
+	pr_debug("resume: %s", d->paused ? strerror(errno) : "ok");
+}
+
+bool conn_work(struct proxy *p, struct conn *c)
+{
+	int64_t low = p->o->conn_mem / 20;	/* half of backlog_high */
+	struct snigate_sock st;
+	struct dir_counts n;
+	bool busy = false;
+	int i;
+
+	if (c->state != CONN_SPLICED)
+		return false;
+	for (i = 0; i < 2; i++) {
+		struct conn_dir *d = &c->dir[i];
+
+		if (d->shut)
+			continue;
+		dir_count(p, d, &st, &n);
+		pr_debug("dir %d: unacked %lld queued %lld paused %d eof %d flags %x", i,
+			 (long long)n.unacked, (long long)n.queued, d->paused, d->eof, st.flags);
+		if (d->pause_req) {
+			/* the iterator ran since the request: did it take src out? */
+			d->pause_req = false;
+			if (st.flags & SNIGATE_SOCK_PAUSED) {
+				d->paused = true;
+				conn_update_events(p, c);
+			}
+		}
+		if (d->paused) {
+			/* resume below low water, or at once on EOF: what waits in
+			 * the receive queue must reach the verdict before FIN passes
+			 */
+			if (n.unacked <= low || d->eof)
+				dir_resume(p, c, d, &st);
+			busy = true;
+			continue;
+		}
+		if (!d->eof)
+			continue;
+		/* FIN passes once every byte before it has entered dst's write
+		 * queue: the verdict has seen the FIN (all data consumed) and
+		 * nothing redirected is still waiting for the kworker
+		 */
+		if (n.queued > 0 || (!(st.flags & SNIGATE_SOCK_FIN) && !(i == 0 && c->client_eof))) {
+			busy = true;
+			continue;
+		}
+		shutdown(d->dst, SHUT_WR);
+		d->shut = true;
+	}
+	if (c->dir[0].shut && c->dir[1].shut) {
+		conn_close(p, c, false);
+		return false;
+	}
+	return busy;
+}
+
+static void conn_on_spliced_event(struct proxy *p, struct conn *c, int which, uint32_t events)
+{
+	struct conn_dir *d = &c->dir[which];
+	int fd = which ? c->ufd : c->cfd, err = 0;
+	socklen_t len = sizeof(err);
+
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err) {
+			/* RST or a dead peer: pass the reset on */
+			conn_close(p, c, true);
+			return;
+		}
+	}
+	if (events & (EPOLLRDHUP | EPOLLHUP)) {
+		d->eof = true;
+		proxy_work_add(p, c);
+	}
+	if ((events & EPOLLOUT) && c->dir[!which].paused && conn_work(p, c))
+		proxy_work_add(p, c);	/* write space: the paused sender may resume */
+}
+
+void conn_event(struct proxy *p, struct conn_ref *ref, uint32_t events)
+{
+	struct conn *c = ref->conn;
+
+	if (c->closed)
+		return;
+	switch (c->state) {
+	case CONN_HELLO:
+		if (ref->which == 0) {
+			if (events & EPOLLERR) {
+				c->reason = SNIGATE_REASON_MALFORMED;
+				conn_close(p, c, true);
+				return;
+			}
+			conn_on_hello_data(p, c);
+		}
+		break;
+	case CONN_RESOLVING:
+		if (ref->which == 0 && (events & EPOLLERR)) {
+			conn_close(p, c, true);
+			return;
+		}
+		if (ref->which == 0)
+			conn_read_client(c);
+		break;
+	case CONN_CONNECTING:
+		if (ref->which == 1 && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			conn_on_connected(p, c);
+		else if (ref->which == 0 && (events & EPOLLERR))
+			conn_close(p, c, true);
+		else if (ref->which == 0)
+			conn_read_client(c);
+		break;
+	case CONN_HANDOVER:
+		if (ref->which == 1 && (events & EPOLLOUT))
+			conn_handover(p, c);
+		else if (events & EPOLLERR)
+			conn_close(p, c, true);
+		break;
+	case CONN_SPLICED:
+		conn_on_spliced_event(p, c, ref->which, events);
+		break;
+	}
+}
+
+void conn_check_deadline(struct proxy *p, struct conn *c, uint64_t now)
+{
+	if (!c->deadline_ms || now < c->deadline_ms)
+		return;
+	if (c->state == CONN_HELLO) {
+		proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_TIMEOUT);
+		conn_refuse(p, c, SNIGATE_REASON_TIMEOUT, 0);
+	} else {
+		conn_fail_upstream(p, c, "connect timeout");
+	}
+}

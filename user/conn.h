@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* user/conn.h - one proxied connection: its states and what the event loop
+ * calls on it. user/conn.c owns the logic, user/proxy.c the loop.
+ *
+ *   HELLO ------> RESOLVING -> CONNECTING -> HANDOVER -> SPLICED -> closed
+ *     | denied / timeout / malformed                        ^
+ *     +---------------------------> alert + close           | both FINs passed on
+ */
+#ifndef __SNIGATE_CONN_H
+#define __SNIGATE_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <linux/types.h>
+#include "snigate_abi.h"
+
+struct proxy;
+
+enum conn_state {
+	CONN_HELLO,		/* waiting for the kernel's hello verdict */
+	CONN_RESOLVING,		/* allowed; upstream name being resolved */
+	CONN_CONNECTING,	/* non-blocking connect in progress */
+	CONN_HANDOVER,		/* writing the hello (and early bytes) upstream */
+	CONN_SPLICED,		/* BPF moves every byte */
+};
+
+/* epoll cookie: which socket of which connection */
+struct conn_ref {
+	struct conn *conn;
+	int which;		/* 0 client, 1 upstream */
+};
+
+/* One direction of a spliced connection: src's bytes go to dst. */
+struct conn_dir {
+	int src, dst;
+	__u64 src_cookie;
+	uint64_t user_bytes;	/* moved by user space before the splice (the hello) */
+	uint64_t dst_base;	/* dst's write-queue counter when BPF took over */
+	uint64_t acked_base;	/* dst's tcpi_bytes_acked then */
+	bool eof;		/* src sent FIN */
+	bool shut;		/* FIN passed on to dst */
+	bool pause_req;		/* BPF asked; the pause iterator acts on it */
+	bool paused;		/* src out of snigate_pump: TCP flow control holds the sender */
+};
+
+struct conn {
+	struct conn *hnext;		/* cookie hash chain */
+	struct conn *prev, *next;	/* proxy's list of all connections */
+	struct conn *wnext;		/* proxy's work list (paused / draining) */
+	bool on_work;
+	bool closed;			/* fds gone; freed after this epoll batch */
+	enum conn_state state;
+	int cfd, ufd;
+	__u64 ccookie, ucookie;
+	struct conn_ref cref, uref;
+	struct sockaddr_storage client, odst, upstream;
+	bool have_odst;
+	uint64_t start_ms, deadline_ms;	/* deadline: hello or connect timeout, 0 = none */
+	char sni[SNIGATE_NAME_MAX];
+	enum snigate_verdict verdict;
+	enum snigate_reason reason;
+	enum snigate_shape shape;
+	bool ech;
+	struct addrinfo *ai, *ai_next;	/* upstream candidates */
+	uint8_t *buf;			/* hello + early bytes, forwarded at handover */
+	size_t buf_len, buf_off, buf_cap;
+	bool client_eof;		/* client FIN seen before the splice */
+	struct conn_dir dir[2];		/* 0: client -> upstream, 1: upstream -> client */
+};
+
+/* Create state for an accepted client socket and start its hello phase.
+ * Returns 0, or -errno (fd closed).
+ */
+int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer);
+
+/* epoll said something about one of c's sockets. */
+void conn_event(struct proxy *p, struct conn_ref *ref, uint32_t events);
+
+/* A resolver answer for c. */
+void conn_resolved(struct proxy *p, struct conn *c, int gai_err, struct addrinfo *ai);
+
+/* BPF asks to pause the receiver with this cookie: noted here, done by the
+ * pause iterator, which the caller runs before the next conn_work().
+ */
+void conn_pause_request(struct proxy *p, struct conn *c, __u64 cookie);
+
+/* Periodic work on a paused or draining connection. Returns true while it
+ * still needs the fast tick.
+ */
+bool conn_work(struct proxy *p, struct conn *c);
+
+/* Deadline check; closes c when it has passed. */
+void conn_check_deadline(struct proxy *p, struct conn *c, uint64_t now_ms);
+
+/* Close everything of c and log it; the memory goes once the current
+ * epoll batch, which may still name c, is done.
+ */
+void conn_close(struct proxy *p, struct conn *c, bool reset);
+
+/* The send-buffer bound from --conn-mem (set before connect/listen). */
+void conn_set_sndbuf(struct proxy *p, int fd);
+
+uint64_t now_ms(void);
+
+#endif /* __SNIGATE_CONN_H */

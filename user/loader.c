@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* user/loader.c - the skeleton's life: open (pins) -> load -> attach to the
+ * socket maps -> destroy. libbpf 1.1 has no sockmap attach API, so the
+ * sk_skb programs are attached with bpf_prog_attach on the map fd.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "gateway.skel.h"
+#include "loader.h"
+#include "log.h"
+#include "pin.h"
+
+static int attach_to_map(struct bpf_program *prog, int map_fd, enum bpf_attach_type type,
+			 const char *what)
+{
+	if (bpf_prog_attach(bpf_program__fd(prog), map_fd, type, 0)) {
+		int err = -errno;
+
+		pr_warn("cannot attach %s: %s (kernel without CONFIG_BPF_STREAM_PARSER?)", what,
+			strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+/* Entries of a previous daemon's sockets, left in the pinned state map. */
+static void clear_stale_sockets(int fd)
+{
+	__u64 key, next;
+
+	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
+		key = next;
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	}
+}
+
+int loader_open(struct loader *l, const struct snigate_config *cfg)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	struct gateway *skel;
+	__u32 zero = 0;
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	err = pin_prepare_dir();
+	if (err)
+		return err;
+	skel = gateway__open_opts(&opts);
+	if (!skel) {
+		err = -errno;
+		pr_warn("cannot open the BPF object: %s", strerror(errno));
+		return err;
+	}
+	l->skel = skel;
+	bpf_program__set_expected_attach_type(skel->progs.snigate_pump_verdict, BPF_SK_SKB_VERDICT);
+	err = gateway__load(skel);
+	if (err) {
+		pr_warn("cannot load the BPF programs: %s (stale pins from another version? remove %s)",
+			strerror(-err), pin_dir);
+		goto fail;
+	}
+	l->policy_fd = bpf_map__fd(skel->maps.snigate_policy);
+	l->polsel_fd = bpf_map__fd(skel->maps.snigate_polsel);
+	l->config_fd = bpf_map__fd(skel->maps.snigate_config);
+	l->stats_fd = bpf_map__fd(skel->maps.snigate_stats);
+	l->sockst_fd = bpf_map__fd(skel->maps.snigate_sockst);
+	l->socks_fd = bpf_map__fd(skel->maps.snigate_socks);
+	l->hello_fd = bpf_map__fd(skel->maps.snigate_hello);
+	l->pump_fd = bpf_map__fd(skel->maps.snigate_pump);
+	l->events_fd = bpf_map__fd(skel->maps.snigate_events);
+
+	err = attach_to_map(skel->progs.snigate_hello_parser, l->hello_fd,
+			    BPF_SK_SKB_STREAM_PARSER, "the hello stream parser");
+	err = err ?: attach_to_map(skel->progs.snigate_hello_verdict, l->hello_fd,
+				   BPF_SK_SKB_STREAM_VERDICT, "the hello verdict");
+	err = err ?: attach_to_map(skel->progs.snigate_pump_verdict, l->pump_fd,
+				   BPF_SK_SKB_VERDICT, "the pump verdict");
+	if (err)
+		goto fail;
+	skel->links.snigate_pause_iter = bpf_program__attach_iter(skel->progs.snigate_pause_iter, NULL);
+	if (!skel->links.snigate_pause_iter) {
+		err = -errno;
+		pr_warn("cannot attach the pause iterator: %s (kernel without BPF iterators?)",
+			strerror(errno));
+		goto fail;
+	}
+	if (bpf_map_update_elem(l->config_fd, &zero, cfg, BPF_ANY)) {
+		err = -errno;
+		pr_warn("cannot write snigate_config: %s", strerror(errno));
+		goto fail;
+	}
+	clear_stale_sockets(l->sockst_fd);
+	return 0;
+fail:
+	loader_close(l);
+	return err;
+}
+
+void loader_close(struct loader *l)
+{
+	if (l->policy_fd > 0 && (!l->skel || l->policy_fd != bpf_map__fd(l->skel->maps.snigate_policy)))
+		close(l->policy_fd);
+	gateway__destroy(l->skel);
+	l->skel = NULL;
+	l->policy_fd = -1;
+}
+
+int loader_run_pause_iter(struct loader *l)
+{
+	char buf[64];
+	int fd, err = 0;
+	ssize_t n;
+
+	fd = bpf_iter_create(bpf_link__fd(l->skel->links.snigate_pause_iter));
+	if (fd < 0)
+		return -errno;
+	/* the program runs while the iterator is read; it prints nothing */
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* A new, empty trie with the BTF of the loaded one, so bpftool prints it alike. */
+static int trie_create(struct loader *l)
+{
+	struct btf *btf = bpf_object__btf(l->skel->obj);
+	const struct bpf_map *m = l->skel->maps.snigate_policy;
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	int fd;
+
+	if (btf) {
+		opts.btf_fd = btf__fd(btf);
+		opts.btf_key_type_id = bpf_map__btf_key_type_id(m);
+		opts.btf_value_type_id = bpf_map__btf_value_type_id(m);
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "snigate_policy", bpf_map__key_size(m),
+			    bpf_map__value_size(m), bpf_map__max_entries(m), &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+int loader_swap_policy(struct loader *l, const struct policy_file *pf)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	__u32 zero = 0;
+	int fd, err;
+
+	fd = trie_create(l);
+	if (fd < 0) {
+		pr_warn("cannot create a policy trie: %s", strerror(-fd));
+		return fd;
+	}
+	err = policy_file_apply(fd, pf);
+	if (err)
+		goto fail;
+	/* pin first, under a temporary name (bpffs refuses dots): the rename makes the CLI's view
+	 * and the verdict's view change together (callers hold pin_lock)
+	 */
+	snprintf(path, sizeof(path), "%s/snigate_policy", pin_dir);
+	snprintf(tmp, sizeof(tmp), "%s/snigate_policy_new", pin_dir);
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp)) {
+		err = -errno;
+		pr_warn("cannot pin the new policy at %s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (bpf_map_update_elem(l->polsel_fd, &zero, &fd, BPF_ANY)) {
+		err = -errno;
+		pr_warn("cannot switch to the new policy: %s", strerror(errno));
+		unlink(tmp);
+		goto fail;
+	}
+	if (rename(tmp, path)) {
+		err = -errno;
+		pr_warn("new policy in force, but cannot pin it as %s: %s", path, strerror(errno));
+	}
+	if (l->policy_fd != bpf_map__fd(l->skel->maps.snigate_policy))
+		close(l->policy_fd);
+	l->policy_fd = fd;
+	return err;
+fail:
+	close(fd);
+	return err;
+}

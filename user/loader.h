@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* user/loader.h - load, attach and pin the gateway's BPF side. */
+#ifndef __SNIGATE_LOADER_H
+#define __SNIGATE_LOADER_H
+
+#include <linux/types.h>
+#include "snigate_abi.h"
+#include "policy.h"
+
+struct gateway;
+struct ring_buffer;
+
+struct loader {
+	struct gateway *skel;
+	int policy_fd;		/* the trie in force (changes on reload) */
+	int polsel_fd, config_fd, stats_fd, sockst_fd;
+	int socks_fd, hello_fd, pump_fd, events_fd;
+	struct ring_buffer *events;
+};
+
+/* Open, load, attach; maps pinned under pin_dir. Returns 0 or -errno
+ * (with a message that says what to do).
+ */
+int loader_open(struct loader *l, const struct snigate_config *cfg);
+void loader_close(struct loader *l);
+
+/* Run the pause iterator: every socket whose verdict asked for a pause
+ * leaves snigate_pump (safely: each socket locked). Returns 0 or -errno.
+ */
+int loader_run_pause_iter(struct loader *l);
+
+/* Build a new trie from pf and make it the policy in force in one step:
+ * verdicts see either the old or the new policy, never a mix.
+ */
+int loader_swap_policy(struct loader *l, const struct policy_file *pf);
+
+#endif /* __SNIGATE_LOADER_H */

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* user/proxy.c - the daemon: BPF side up, listeners, one epoll loop over
+ * sockets, BPF pause requests, resolver answers, signals and a timer.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "addr.h"
+#include "log.h"
+#include "pin.h"
+#include "policy.h"
+#include "proxy_int.h"
+#include "resolve.h"
+
+#define RESOLVER_THREADS 4
+#define SLOW_TICK_MS	100	/* deadlines */
+#define FAST_TICK_US	500	/* paused / draining connections */
+
+/* epoll cookies of the non-connection fds */
+static struct conn_ref ref_timer, ref_signal, ref_resolve, ref_events, ref_listen[PROXY_MAX_LISTEN];
+
+static inline size_t hash_slot(__u64 cookie)
+{
+	return (cookie * 0x9e3779b97f4a7c15ULL) >> 50;	/* top 14 bits: CONN_HASH_SIZE */
+}
+
+/* A connection is filed under each of its two cookies; the chain link
+ * belongs to the client cookie, so the upstream cookie has its own node.
+ */
+struct cookie_node {
+	struct cookie_node *next;
+	__u64 cookie;
+	struct conn *c;
+};
+
+static struct cookie_node *cookie_hash[CONN_HASH_SIZE];
+
+void proxy_hash_add(struct proxy *p, struct conn *c, __u64 cookie)
+{
+	struct cookie_node *n = malloc(sizeof(*n));
+	size_t s = hash_slot(cookie);
+
+	(void)p;
+	if (!n)
+		return;
+	n->cookie = cookie;
+	n->c = c;
+	n->next = cookie_hash[s];
+	cookie_hash[s] = n;
+}
+
+void proxy_hash_del(struct proxy *p, __u64 cookie)
+{
+	struct cookie_node **pp, *n;
+
+	(void)p;
+	for (pp = &cookie_hash[hash_slot(cookie)]; (n = *pp); pp = &n->next) {
+		if (n->cookie == cookie) {
+			*pp = n->next;
+			free(n);
+			return;
+		}
+	}
+}
+
+struct conn *proxy_hash_find(struct proxy *p, __u64 cookie)
+{
+	struct cookie_node *n;
+
+	(void)p;
+	for (n = cookie_hash[hash_slot(cookie)]; n; n = n->next)
+		if (n->cookie == cookie)
+			return n->c;
+	return NULL;
+}
+
+static void set_tick(struct proxy *p, bool fast)
+{
+	struct itimerspec its = {};
+
+	if (fast) {
+		its.it_interval.tv_nsec = FAST_TICK_US * 1000;
+	} else {
+		its.it_interval.tv_nsec = SLOW_TICK_MS * 1000000L;
+	}
+	its.it_value = its.it_interval;
+	timerfd_settime(p->timerfd, 0, &its, NULL);
+	p->fast_tick = fast;
+}
+
+void proxy_work_add(struct proxy *p, struct conn *c)
+{
+	if (c->on_work)
+		return;
+	c->on_work = true;
+	c->wnext = p->work;
+	p->work = c;
+	if (!p->fast_tick)
+		set_tick(p, true);
+}
+
+/* Bump a per-CPU counter from user space (hellos finished here, timeouts). */
+void proxy_stat_add(struct proxy *p, enum snigate_stat idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u32 key = idx;
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+
+	if (ncpu <= 0 || bpf_map_lookup_elem(p->l.stats_fd, &key, vals))
+		return;
+	vals[0]++;
+	bpf_map_update_elem(p->l.stats_fd, &key, vals, BPF_ANY);
+}
+
+static void run_work(struct proxy *p)
+{
+	struct conn *list = p->work, *c, *next;
+
+	p->work = NULL;
+	for (c = list; c; c = next) {
+		next = c->wnext;
+		c->on_work = false;
+		if (conn_work(p, c))	/* may close c */
+			proxy_work_add(p, c);
+	}
+	if (!p->work && p->fast_tick)
+		set_tick(p, false);
+}
+
+static void check_deadlines(struct proxy *p)
+{
+	uint64_t now = now_ms();
+	struct conn *c, *next;
+
+	for (c = p->conns; c; c = next) {
+		next = c->next;
+		conn_check_deadline(p, c, now);
+	}
+}
+
+static int on_pause_event(void *ctx, void *data, size_t size)
+{
+	struct proxy *p = ctx;
+	const struct snigate_event *ev = data;
+	struct conn *c;
+
+	if (size < sizeof(*ev))
+		return 0;
+	c = proxy_hash_find(p, ev->cookie);
+	if (c) {
+		conn_pause_request(p, c, ev->cookie);
+		p->pause_pending = true;
+	}
+	return 0;
+}
+
+static void on_resolved(struct proxy *p)
+{
+	struct resolve_result r;
+	struct conn *c;
+
+	while (resolve_take(&r)) {
+		c = proxy_hash_find(p, r.id);
+		if (c)
+			conn_resolved(p, c, r.gai_err, r.ai);
+		else if (r.ai)
+			freeaddrinfo(r.ai);
+	}
+}
+
+static void on_accept(struct proxy *p, int lfd)
+{
+	struct sockaddr_storage peer;
+	socklen_t len;
+	int fd;
+
+	for (;;) {
+		len = sizeof(peer);
+		fd = accept4(lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				pr_warn("accept: %s", strerror(errno));
+			return;
+		}
+		if (p->o->max_conns && p->nconns >= p->o->max_conns) {
+			proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_LIMIT);
+			close(fd);
+			continue;
+		}
+		conn_accept(p, fd, &peer);
+	}
+}
+
+static int reload_policy(struct proxy *p)
+{
+	struct policy_file pf;
+	int lock, err;
+
+	err = policy_file_read(p->o->allow_file, &pf);
+	if (err)
+		return err;
+	lock = pin_lock();
+	err = loader_swap_policy(&p->l, &pf);
+	if (lock >= 0)
+		close(lock);
+	if (!err)
+		pr_info("policy: %zu rules from %s in force", pf.n, p->o->allow_file);
+	policy_file_free(&pf);
+	return err;
+}
+
+static int open_listener(struct proxy *p, const struct sockaddr_storage *ss)
+{
+	char a[ADDR_STRLEN];
+	int one = 1, fd;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* accepted sockets inherit the send buffer */
+	conn_set_sndbuf(p, fd);
+	if (p->o->transparent &&
+	    setsockopt(fd, ss->ss_family == AF_INET6 ? SOL_IPV6 : SOL_IP,
+		       ss->ss_family == AF_INET6 ? IPV6_TRANSPARENT : IP_TRANSPARENT, &one,
+		       sizeof(one))) {
+		pr_warn("cannot set IP_TRANSPARENT on %s: %s (needs CAP_NET_ADMIN)",
+			addr_format(ss, a), strerror(errno));
+		close(fd);
+		return -EPERM;
+	}
+	if (bind(fd, (const struct sockaddr *)ss, addr_len(ss)) || listen(fd, 4096)) {
+		int err = -errno;
+
+		pr_warn("cannot listen on %s: %s", addr_format(ss, a), strerror(errno));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int setup(struct proxy *p)
+{
+	struct snigate_config cfg = {
+		.default_verdict = p->o->default_verdict,
+		.backlog_high = p->o->conn_mem / 10,
+	};
+	char a[ADDR_STRLEN];
+	sigset_t mask;
+	int i, fd, err;
+
+	/* per direction of a connection: the receive window 1/16 of the bound
+	 * (what a paused receiver queues); unacked bytes past it 1/10, which
+	 * must stay under half the sender's buffer (setsockopt's value is
+	 * doubled: 1/4) or the psock kworker stalls a jiffy on an unwritable
+	 * socket
+	 */
+	p->rcv_window = p->o->conn_mem / 16;
+	p->sndbuf = p->o->conn_mem / 8;
+
+	err = loader_open(&p->l, &cfg);
+	if (err)
+		return err;
+	if (p->o->allow_file) {
+		err = reload_policy(p);
+		if (err)
+			return err;
+	}
+
+	p->epfd = epoll_create1(EPOLL_CLOEXEC);
+	p->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	p->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	p->resolvefd = resolve_init(RESOLVER_THREADS);
+	if (p->epfd < 0 || p->timerfd < 0 || p->sigfd < 0 || p->resolvefd < 0) {
+		pr_warn("cannot set up the event loop: %s", strerror(errno));
+		return -EIO;
+	}
+	p->l.events = ring_buffer__new(p->l.events_fd, on_pause_event,
+				       p, NULL);
+	if (!p->l.events) {
+		pr_warn("cannot open the event ring buffer: %s", strerror(errno));
+		return -EIO;
+	}
+
+	struct {
+		int fd;
+		struct conn_ref *ref;
+	} fixed[] = {
+		{ p->timerfd, &ref_timer },
+		{ p->sigfd, &ref_signal },
+		{ p->resolvefd, &ref_resolve },
+		{ ring_buffer__epoll_fd(p->l.events), &ref_events },
+	};
+	for (i = 0; i < (int)(sizeof(fixed) / sizeof(fixed[0])); i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = fixed[i].ref };
+
+		epoll_ctl(p->epfd, EPOLL_CTL_ADD, fixed[i].fd, &ev);
+	}
+	for (i = 0; i < p->o->nlisten; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &ref_listen[i] };
+
+		fd = open_listener(p, &p->o->listen[i]);
+		if (fd < 0)
+			return fd;
+		p->listen_fd[i] = fd;
+		ref_listen[i].which = i;
+		epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev);
+		pr_info("listening on %s%s, upstream by %s, default %s", addr_format(&p->o->listen[i], a),
+			p->o->transparent ? " (transparent)" : "",
+			p->o->upstream == UPSTREAM_SNI ? "sni" : "origdst",
+			p->o->default_verdict == SNIGATE_VERDICT_ALLOW ? "allow" : "deny");
+	}
+	set_tick(p, false);
+	pr_info("BPF loaded: hello parser+verdict on snigate_hello, pump verdict on snigate_pump; maps pinned in %s",
+		pin_dir);
+	return 0;
+}
+
+static void free_dead(struct proxy *p)
+{
+	struct conn *c;
+
+	while ((c = p->dead)) {
+		p->dead = c->wnext;
+		free(c);
+	}
+}
+
+static void teardown(struct proxy *p)
+{
+	int i;
+
+	while (p->conns)
+		conn_close(p, p->conns, false);
+	free_dead(p);
+	for (i = 0; i < p->o->nlisten; i++)
+		if (p->listen_fd[i] > 0)
+			close(p->listen_fd[i]);
+	if (p->l.events)
+		ring_buffer__free(p->l.events);
+	if (p->resolvefd > 0)
+		resolve_fini();
+	loader_close(&p->l);
+}
+
+int proxy_run(const struct proxy_opts *o)
+{
+	struct epoll_event evs[256];
+	struct proxy *p;
+	bool stop = false;
+	int n, i, err;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->o = o;
+	err = setup(p);
+	if (err)
+		goto out;
+
+	while (!stop) {
+		n = epoll_wait(p->epfd, evs, sizeof(evs) / sizeof(evs[0]), -1);
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			struct conn_ref *ref = evs[i].data.ptr;
+
+			if (ref == &ref_timer) {
+				uint64_t ticks;
+
+				if (read(p->timerfd, &ticks, sizeof(ticks)) < 0)
+					continue;
+				run_work(p);
+				if (now_ms() >= p->next_deadline_check) {
+					check_deadlines(p);
+					p->next_deadline_check = now_ms() + SLOW_TICK_MS;
+				}
+			} else if (ref == &ref_signal) {
+				struct signalfd_siginfo si;
+
+				while (read(p->sigfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						if (o->allow_file && reload_policy(p))
+							pr_warn("reload failed: the previous policy stays in force");
+					} else {
+						pr_info("signal %d: stopping", si.ssi_signo);
+						stop = true;
+					}
+				}
+			} else if (ref == &ref_resolve) {
+				on_resolved(p);
+			} else if (ref == &ref_events) {
+				ring_buffer__consume(p->l.events);
+				if (p->pause_pending) {
+					int rc = loader_run_pause_iter(&p->l);
+
+					if (rc)
+						pr_warn("pause iterator: %s", strerror(-rc));
+					p->pause_pending = false;
+					run_work(p);
+				}
+			} else if (ref >= ref_listen && ref < ref_listen + PROXY_MAX_LISTEN) {
+				on_accept(p, p->listen_fd[ref->which]);
+			} else {
+				conn_event(p, ref, evs[i].events);
+			}
+		}
+		free_dead(p);
+	}
+out:
+	teardown(p);
+	free(p);
+	return err;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* user/proxy_int.h - the daemon's shared state, for proxy.c and conn.c only. */
+#ifndef __SNIGATE_PROXY_INT_H
+#define __SNIGATE_PROXY_INT_H
+
+#include "conn.h"
+#include "loader.h"
+#include "proxy.h"
+
+#define CONN_HASH_SIZE 16384
+
+struct proxy {
+	const struct proxy_opts *o;
+	struct loader l;
+	int epfd, timerfd, sigfd, resolvefd;
+	int listen_fd[PROXY_MAX_LISTEN];
+	int nconns;
+	bool fast_tick;			/* timer at 1 ms while work waits */
+	bool pause_pending;		/* pause requests wait for the iterator */
+	struct conn *conns;		/* every connection */
+	struct conn *work;		/* paused / draining ones */
+	struct conn *dead;		/* closed in this loop pass; freed after it */
+	uint64_t next_deadline_check;	/* ms */
+	struct conn *hash[CONN_HASH_SIZE];
+	int rcv_window, sndbuf;		/* per socket, from --conn-mem */
+};
+
+void proxy_hash_add(struct proxy *p, struct conn *c, __u64 cookie);
+void proxy_hash_del(struct proxy *p, __u64 cookie);
+struct conn *proxy_hash_find(struct proxy *p, __u64 cookie);
+void proxy_work_add(struct proxy *p, struct conn *c);
+void proxy_stat_add(struct proxy *p, enum snigate_stat idx);
+
+#endif /* __SNIGATE_PROXY_INT_H */
