@@ -46,7 +46,8 @@ enum snigate_reason {
 	SNIGATE_REASON_BAD_NAME,	/* server_name is not a valid host name */
 	SNIGATE_REASON_TIMEOUT,		/* no complete hello in time */
 	SNIGATE_REASON_UPSTREAM,	/* allowed, but the upstream could not be reached */
-	SNIGATE_REASON_LIMIT,		/* --max-conns reached */
+	SNIGATE_REASON_LIMIT,		/* --max-conns reached, or a map is full */
+	SNIGATE_REASON_ABORTED,		/* the client went away before its hello was forwarded */
 	SNIGATE_REASON__MAX,
 };
 

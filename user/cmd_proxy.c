@@ -52,6 +52,7 @@ int do_proxy(int argc, char **argv)
 		{ "hello-timeout", required_argument, NULL, 'H' },
 		{ "connect-timeout", required_argument, NULL, 'C' },
 		{ "max-conns", required_argument, NULL, 'M' },
+		{ "data-path", required_argument, NULL, 'P' },
 		{ 0 },
 	};
 	struct proxy_opts o = {
@@ -119,6 +120,14 @@ int do_proxy(int argc, char **argv)
 			o.max_conns = strtol(optarg, &end, 10);
 			if (*end || o.max_conns < 1)
 				return usage_error("--max-conns takes a number >= 1");
+			break;
+		case 'P':
+			if (strcmp(optarg, "splice") == 0)
+				o.data_path = DATA_PATH_SPLICE;
+			else if (strcmp(optarg, "sockmap") == 0)
+				o.data_path = DATA_PATH_SOCKMAP;
+			else
+				return usage_error("--data-path takes 'splice' or 'sockmap'");
 			break;
 		default:
 			return usage_error("see 'snigate help'");

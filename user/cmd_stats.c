@@ -21,7 +21,7 @@
 static const char *const verdict_names[] = { "none", "allow", "deny" };
 static const char *const reason_names[SNIGATE_REASON__MAX] = {
 	"match", "default", "no_sni", "not_tls", "malformed", "oversize",
-	"bad_name", "timeout", "upstream", "limit",
+	"bad_name", "timeout", "upstream", "limit", "aborted",
 };
 
 const char *verdict_name(int v)

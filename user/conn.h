@@ -22,7 +22,7 @@ enum conn_state {
 	CONN_RESOLVING,		/* allowed; upstream name being resolved */
 	CONN_CONNECTING,	/* non-blocking connect in progress */
 	CONN_HANDOVER,		/* writing the hello (and early bytes) upstream */
-	CONN_SPLICED,		/* BPF moves every byte */
+	CONN_SPLICED,		/* the data path moves every byte (relay.c or BPF) */
 };
 
 /* epoll cookie: which socket of which connection */
@@ -40,8 +40,13 @@ struct conn_dir {
 	uint64_t acked_base;	/* dst's tcpi_bytes_acked then */
 	bool eof;		/* src sent FIN */
 	bool shut;		/* FIN passed on to dst */
+	uint64_t spliced;	/* moved by splice() (see conn.c, dir_splice) */
+	int pipe[2];		/* for that splice; -1 until needed */
+	size_t in_pipe;		/* bytes in the pipe, not yet in dst */
+	size_t pipe_cap;	/* the pipe's size */
 	bool pause_req;		/* BPF asked; the pause iterator acts on it */
 	bool paused;		/* src out of snigate_pump: TCP flow control holds the sender */
+	bool splicing;		/* src cannot re-enter the pump: splice() relays the rest */
 };
 
 struct conn {
@@ -50,6 +55,7 @@ struct conn {
 	struct conn *wnext;		/* proxy's work list (paused / draining) */
 	bool on_work;
 	bool closed;			/* fds gone; freed after this epoll batch */
+	bool relay;			/* data path: splice relay, not sockmap */
 	enum conn_state state;
 	int cfd, ufd;
 	__u64 ccookie, ucookie;

@@ -110,8 +110,10 @@ void proxy_work_add(struct proxy *p, struct conn *c)
 		set_tick(p, true);
 }
 
-/* Bump a per-CPU counter from user space (hellos finished here, timeouts). */
-void proxy_stat_add(struct proxy *p, enum snigate_stat idx)
+/* Add to a per-CPU counter from user space (hellos finished here, timeouts,
+ * bytes the splice relay moved).
+ */
+void proxy_stat_add_n(struct proxy *p, enum snigate_stat idx, __u64 n)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	__u32 key = idx;
@@ -119,7 +121,7 @@ void proxy_stat_add(struct proxy *p, enum snigate_stat idx)
 
 	if (ncpu <= 0 || bpf_map_lookup_elem(p->l.stats_fd, &key, vals))
 		return;
-	vals[0]++;
+	vals[0] += n;
 	bpf_map_update_elem(p->l.stats_fd, &key, vals, BPF_ANY);
 }
 
@@ -262,14 +264,16 @@ static int setup(struct proxy *p)
 	sigset_t mask;
 	int i, fd, err;
 
-	/* per direction of a connection: the receive window 1/16 of the bound
-	 * (what a paused receiver queues); unacked bytes past it 1/10, which
-	 * must stay under half the sender's buffer (setsockopt's value is
-	 * doubled: 1/4) or the psock kworker stalls a jiffy on an unwritable
-	 * socket
+	/* per direction of a connection (setsockopt's values are doubled): the
+	 * receive buffer 1/8 of the bound (what a paused receiver queues); bytes
+	 * redirected and not yet acked 1/10, which must stay under half the
+	 * send buffer (1/4) or the psock kworker stalls a jiffy on an
+	 * unwritable socket
 	 */
-	p->rcv_window = p->o->conn_mem / 16;
+	p->rcvbuf = p->o->conn_mem / 16;
 	p->sndbuf = p->o->conn_mem / 8;
+	/* splice relay: a pipe per direction, 1/8 of the bound */
+	p->pipe_size = p->o->conn_mem / 8;
 
 	err = loader_open(&p->l, &cfg);
 	if (err)
@@ -330,8 +334,10 @@ static int setup(struct proxy *p)
 			p->o->default_verdict == SNIGATE_VERDICT_ALLOW ? "allow" : "deny");
 	}
 	set_tick(p, false);
-	pr_info("BPF loaded: hello parser+verdict on snigate_hello, pump verdict on snigate_pump; maps pinned in %s",
-		pin_dir);
+	pr_info("BPF loaded: hello parser+verdict on snigate_hello%s; maps pinned in %s",
+		p->o->data_path == DATA_PATH_SOCKMAP ? ", pump verdict on snigate_pump" : "", pin_dir);
+	pr_info("data path: %s", p->o->data_path == DATA_PATH_SOCKMAP ?
+		"sockmap redirect (experimental: see README, 'Data path')" : "splice relay");
 	return 0;
 }
 

@@ -16,11 +16,17 @@ enum upstream_mode {
 	UPSTREAM_ORIGDST,	/* the address the client dialled */
 };
 
+enum data_path {
+	DATA_PATH_SPLICE,	/* splice() relay: bounded, the default */
+	DATA_PATH_SOCKMAP,	/* sk_skb redirect: experimental (README) */
+};
+
 struct proxy_opts {
 	struct sockaddr_storage listen[PROXY_MAX_LISTEN];
 	int nlisten;
 	bool transparent;		/* TPROXY: IP_TRANSPARENT listeners */
 	enum upstream_mode upstream;
+	enum data_path data_path;
 	const char *allow_file;
 	enum snigate_verdict default_verdict;
 	uint64_t conn_mem;		/* kernel memory bound per connection, bytes */

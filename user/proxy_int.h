@@ -22,13 +22,15 @@ struct proxy {
 	struct conn *dead;		/* closed in this loop pass; freed after it */
 	uint64_t next_deadline_check;	/* ms */
 	struct conn *hash[CONN_HASH_SIZE];
-	int rcv_window, sndbuf;		/* per socket, from --conn-mem */
+	int rcvbuf, sndbuf;		/* per socket, from --conn-mem */
+	int pipe_size;			/* per direction (splice relay) */
 };
 
 void proxy_hash_add(struct proxy *p, struct conn *c, __u64 cookie);
 void proxy_hash_del(struct proxy *p, __u64 cookie);
 struct conn *proxy_hash_find(struct proxy *p, __u64 cookie);
 void proxy_work_add(struct proxy *p, struct conn *c);
-void proxy_stat_add(struct proxy *p, enum snigate_stat idx);
+void proxy_stat_add_n(struct proxy *p, enum snigate_stat idx, __u64 n);
+#define proxy_stat_add(p, idx) proxy_stat_add_n(p, idx, 1)
 
 #endif /* __SNIGATE_PROXY_INT_H */

@@ -8,6 +8,11 @@
 #   [integration/<file> <name>] PASS | FAIL: reason | SKIP: reason
 # and details of a failure follow, indented by four spaces.
 #
+# Environment: SNIGATE_TEST_PREFIX / SNIGATE_TEST_NET / SNIGATE_TEST_PIN pick
+# other names (default sgt- 202 /sys/fs/bpf/snigate-test) so two runs can
+# coexist; SNIGATE_TEST_DAEMON_ARGS adds options to every `snigate proxy`;
+# DAEMON_GLOBAL adds global options (e.g. -d) before the command.
+#
 # Everything a script starts is undone by `cleanup` (trap on EXIT INT TERM):
 # the processes it started (by PID), the topology, the pin directory and
 # the temporary directory.
@@ -178,13 +183,14 @@ pins_clear() {
 # setup: environment checks, temp dir, topology, hosts, certificates
 setup() {
 	require_env
+	# another run with our names (set SNIGATE_TEST_PREFIX/_NET/_PIN to run beside it)
+	if [ -e "/var/run/netns/$GW" ] && pgrep -f -- "--pin-dir $PIN " >/dev/null 2>&1; then
+		skip_all "another test run is using $T_PREFIX / $PIN"
+	fi
 	TMP=$(mktemp -d /tmp/snigate-test.XXXXXX) || exit 1
 	trap cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
-	if [ -e "/var/run/netns/$GW" ] && pgrep -f -- "--pin-dir $PIN " >/dev/null 2>&1; then
-		skip_all "another test run is using $T_PREFIX / $PIN"
-	fi
 	pins_clear
 	TOPO_UP=1
 	if ! "$ROOT/scripts/topology.sh" up "$T_PREFIX" "$T_NET" >"$TMP/topology.out" 2>&1; then
@@ -287,9 +293,12 @@ daemon_start() {
 	if [ ${#args[@]} -eq 0 ] || ! printf '%s\n' "${args[@]}" | grep -q -- '^--listen'; then
 		args+=(--listen 0.0.0.0:8443 --listen "[::]:8443")
 	fi
+	# e.g. SNIGATE_TEST_DAEMON_ARGS="--data-path sockmap" runs everything on that path
+	# shellcheck disable=SC2206
+	args+=(${SNIGATE_TEST_DAEMON_ARGS:-})
 	nsenter --net="/var/run/netns/$GW" unshare -m sh -c \
 		'mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@"' \
-		sh "$HOSTS" "$RESOLV" "$SNIGATE" --pin-dir "$PIN" proxy --log json "${args[@]}" \
+		sh "$HOSTS" "$RESOLV" "$SNIGATE" ${DAEMON_GLOBAL:-} --pin-dir "$PIN" proxy --log json "${args[@]}" \
 		>"$DLOG" 2>"$DERR" &
 	DPID=$!
 	PIDS+=("$DPID")

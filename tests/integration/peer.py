@@ -539,6 +539,7 @@ def client_once(a, sock=None):
     info = {"hello_bytes": len(wire)}
     try:
         s.connect(addr)
+        info["port"] = s.getsockname()[1]
         cmd = (a.cmd + "\n").encode() if a.cmd else b""
         words = a.cmd.split() if a.cmd else []
         op = words[0] if words else ""

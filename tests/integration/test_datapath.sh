@@ -119,12 +119,17 @@ test_early_data() {
 	cl --sni exact.test --early --cmd "SINK 65536" --send 65536 || bad "client: $CL"
 }
 
-# 1 MiB right behind the hello, without waiting for the upstream
+# 1 MiB right behind the hello, without waiting for the upstream (three
+# times: a lost tail showed up in about one run of three)
 test_early_bulk_1mib() {
-	local m
-	m=$(log_mark)
-	cl --sni exact.test --cmd "SINK 1048576" --send 1048576 --timeout 5 || bad "client: $CL" || return
-	logged "$m" '.sni == "exact.test" and .bytes_up == '"$(($(jq .hello_bytes <<<"$CL") + 13 + 1048576))"
+	local m i
+	for i in 1 2 3; do
+		m=$(log_mark)
+		cl --sni exact.test --cmd "SINK 1048576" --send 1048576 --timeout 5 ||
+			bad "run $i: client: $CL; stuck: $(sg -j conns)" || return
+		logged "$m" '.sni == "exact.test" and .bytes_up == '"$(($(jq .hello_bytes <<<"$CL") + 13 + 1048576))" ||
+			return
+	done
 }
 
 # hello + 64 KiB + FIN at once: the server must read all of it, then EOF
@@ -136,7 +141,8 @@ test_early_data_fin() {
 test_bidi_64mib() {
 	local m n=67108864 up down
 	m=$(log_mark)
-	cl --sni exact.test --after-answer --cmd "BIDI $n bulk" --send $n --timeout 60 || bad "client: $CL" || return
+	cl --sni exact.test --after-answer --cmd "BIDI $n bulk" --send $n --timeout 20 ||
+		bad "client: $CL; stuck: $(sg -j conns)" || return
 	up=$(($(jq .hello_bytes <<<"$CL") + ${#n} + 11 + n))
 	down=$((n + 64 + 1 + ${#n} + 1))
 	logged "$m" '.sni == "exact.test" and .bytes_up == '$up' and .bytes_down == '$down

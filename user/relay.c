@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* user/relay.c - the default data path after the kernel's verdict: splice().
+ *
+ * Each direction is socket -> pipe -> socket with splice(): pages move inside
+ * the kernel, no payload passes through this process's memory. Flow control
+ * is TCP's own: the pipe and the socket buffers are the only queues, all
+ * bounded by --conn-mem, so a reader that stops reading stops its sender.
+ *
+ * Why not sockmap redirect here (`--data-path sockmap`): on Linux 6.18 it has
+ * no backpressure, and every way to add it that we measured moved the socket
+ * in and out of a sockmap under load, which lost or duplicated bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include "log.h"
+#include "proxy_int.h"
+#include "relay.h"
+
+static int relay_open_pipe(struct proxy *p, struct conn_dir *d)
+{
+	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC))
+		return -errno;
+	/* the pipe is this direction's only queue in user context: size it
+	 * from the bound (it may stay smaller when pipe-max-size is lower)
+	 */
+	fcntl(d->pipe[1], F_SETPIPE_SZ, p->pipe_size);
+	d->pipe_cap = fcntl(d->pipe[1], F_GETPIPE_SZ);
+	if ((int)d->pipe_cap <= 0)
+		d->pipe_cap = 65536;
+	return 0;
+}
+
+int relay_start(struct proxy *p, struct conn *c)
+{
+	struct conn_ref *refs[2] = { &c->cref, &c->uref };
+	int fds[2] = { c->cfd, c->ufd }, i, err;
+
+	for (i = 0; i < 2; i++) {
+		err = relay_open_pipe(p, &c->dir[i]);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < 2; i++) {
+		struct epoll_event ev = {
+			.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+			.data.ptr = refs[i],
+		};
+
+		if (epoll_ctl(p->epfd, EPOLL_CTL_MOD, fds[i], &ev))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Move what can move now in one direction. Returns 0, or -errno on a dead
+ * socket (the caller resets the connection).
+ */
+static int relay_dir(struct conn_dir *d)
+{
+	bool src_dry = d->eof, dst_full = false;
+	ssize_t n;
+
+	while (!(src_dry || d->in_pipe == d->pipe_cap) || (d->in_pipe && !dst_full)) {
+		if (!src_dry && d->in_pipe < d->pipe_cap) {
+			n = splice(d->src, NULL, d->pipe[1], NULL, d->pipe_cap - d->in_pipe,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				d->in_pipe += n;
+			} else if (n == 0) {
+				d->eof = src_dry = true;
+			} else if (errno == EAGAIN) {
+				src_dry = true;
+			} else {
+				return -errno;
+			}
+		}
+		if (d->in_pipe && !dst_full) {
+			n = splice(d->pipe[0], NULL, d->dst, NULL, d->in_pipe,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				d->in_pipe -= n;
+				d->spliced += n;
+			} else if (n < 0 && errno == EAGAIN) {
+				dst_full = true;
+			} else {
+				return n < 0 ? -errno : -EPIPE;
+			}
+		}
+	}
+	/* FIN goes on once everything before it has */
+	if (d->eof && !d->in_pipe && !d->shut) {
+		shutdown(d->dst, SHUT_WR);
+		d->shut = true;
+	}
+	return 0;
+}
+
+void relay_event(struct proxy *p, struct conn *c, uint32_t events)
+{
+	int err = 0, i;
+
+	if (events & EPOLLERR) {
+		socklen_t len = sizeof(err);
+		int fd = c->cfd, e = 0;
+
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
+		if (!e)
+			getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &e, &len);
+		if (e) {
+			conn_close(p, c, true);	/* RST: pass it on */
+			return;
+		}
+	}
+	for (i = 0; i < 2 && !err; i++)
+		if (!c->dir[i].shut)
+			err = relay_dir(&c->dir[i]);
+	if (err) {
+		pr_debug("relay %s: %s", c->sni, strerror(-err));
+		conn_close(p, c, true);
+		return;
+	}
+	if (c->dir[0].shut && c->dir[1].shut)
+		conn_close(p, c, false);
+}

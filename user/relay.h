@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* user/relay.h - the splice() data path (user/relay.c). */
+#ifndef __SNIGATE_RELAY_H
+#define __SNIGATE_RELAY_H
+
+#include <stdint.h>
+
+struct proxy;
+struct conn;
+
+/* Pipes and events for a connection whose hello went upstream. Returns 0
+ * or -errno.
+ */
+int relay_start(struct proxy *p, struct conn *c);
+
+/* Something happened on one of c's sockets: move what can move, pass FIN and
+ * RST on, close c when both directions are done.
+ */
+void relay_event(struct proxy *p, struct conn *c, uint32_t events);
+
+#endif /* __SNIGATE_RELAY_H */
