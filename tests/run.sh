@@ -37,7 +37,7 @@ run_tier() {
 	log=$LOG_DIR/$(echo "$name" | tr '/' '_').log
 	t0=$(date +%s)
 	# the result lines as they come; the indented detail under a FAIL too
-	timeout -k 10 "$TIER_TIMEOUT" "$@" </dev/null 2>&1 | tee "$log" |
+	timeout -k 60 "$TIER_TIMEOUT" "$@" </dev/null 2>&1 | tee "$log" |
 		awk -v re="$RESULT_RE" '
 			$0 ~ re { print; fflush(); infail = ($0 ~ /\] FAIL/); next }
 			infail && /^    / { print; fflush(); next }

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "main.h"
 #include "proxy.h"
+#include "resolve.h"
 
 static int parse_seconds(const char *s, int *ms)
 {
@@ -53,6 +54,7 @@ int do_proxy(int argc, char **argv)
 		{ "connect-timeout", required_argument, NULL, 'C' },
 		{ "max-conns", required_argument, NULL, 'M' },
 		{ "data-path", required_argument, NULL, 'P' },
+		{ "resolve-ttl", required_argument, NULL, 'R' },
 		{ 0 },
 	};
 	struct proxy_opts o = {
@@ -121,6 +123,16 @@ int do_proxy(int argc, char **argv)
 			if (*end || o.max_conns < 1)
 				return usage_error("--max-conns takes a number >= 1");
 			break;
+		case 'R': {
+			int ms;
+
+			if (strcmp(optarg, "0") == 0)
+				ms = 0;
+			else if (parse_seconds(optarg, &ms))
+				return usage_error("--resolve-ttl takes seconds >= 0");
+			resolve_ttl_ms = ms;
+			break;
+		}
 		case 'P':
 			if (strcmp(optarg, "splice") == 0)
 				o.data_path = DATA_PATH_SPLICE;

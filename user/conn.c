@@ -199,8 +199,12 @@ void conn_close(struct proxy *p, struct conn *c, bool reset)
 	uint64_t up, down;
 	int i;
 
-	up = c->dir[0].user_bytes + c->dir[0].spliced + redir_bytes(p, c->ccookie);
-	down = c->dir[1].spliced + redir_bytes(p, c->ucookie);
+	up = c->dir[0].user_bytes + c->dir[0].spliced;
+	down = c->dir[1].spliced;
+	if (!c->relay) {	/* BPF counted what it redirected */
+		up += redir_bytes(p, c->ccookie);
+		down += redir_bytes(p, c->ucookie);
+	}
 	log_conn(p, c, up, down);
 	if (c->dir[0].spliced)
 		proxy_stat_add_n(p, SNIGATE_STAT_BYTES_UP, c->dir[0].spliced);
@@ -220,20 +224,13 @@ void conn_close(struct proxy *p, struct conn *c, bool reset)
 		if (c->ufd >= 0)
 			setsockopt(c->ufd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
 	}
-	for (i = 0; i < 2; i++) {
-		if (c->dir[i].pipe[0] >= 0) {
-			close(c->dir[i].pipe[0]);
-			close(c->dir[i].pipe[1]);
-		}
-	}
+	for (i = 0; i < 2; i++)
+		relay_release(&c->dir[i]);
 	/* close() also takes the sockets out of every sockhash */
 	close(c->cfd);
 	if (c->ufd >= 0)
 		close(c->ufd);
-	if (c->ai)
-		freeaddrinfo(c->ai);
 	free(c->buf);
-	c->ai = NULL;
 	c->buf = NULL;
 
 	if (c->prev)
@@ -289,6 +286,8 @@ int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer)
 	}
 	c->cfd = fd;
 	c->ufd = -1;
+	c->dir[0].pipe[0] = c->dir[0].pipe[1] = -1;	/* no pipe until the relay starts */
+	c->dir[1].pipe[0] = c->dir[1].pipe[1] = -1;
 	c->client = *peer;
 	c->start_ms = now_ms();
 	c->deadline_ms = c->start_ms + p->o->hello_timeout_ms;
@@ -387,13 +386,20 @@ static void conn_start_upstream(struct proxy *p, struct conn *c)
 			conn_refuse(p, c, SNIGATE_REASON_UPSTREAM, TLS_ALERT_INTERNAL_ERROR);
 			return;
 		}
-		c->upstream = c->odst;
+		c->addrs.n = 1;
+		c->addrs.a[0] = c->odst;
+		c->state = CONN_CONNECTING;
+		conn_dial_next(p, c);
+		return;
+	}
+	if (resolve_cache_get(c->sni, port, now_ms(), &c->addrs)) {
 		c->state = CONN_CONNECTING;
 		conn_dial_next(p, c);
 		return;
 	}
 	c->state = CONN_RESOLVING;
 	c->deadline_ms = now_ms() + p->o->connect_timeout_ms;
+	c->upstream_port = port;
 	if (resolve_submit(c->ccookie, c->sni, port)) {
 		conn_refuse(p, c, SNIGATE_REASON_UPSTREAM, TLS_ALERT_INTERNAL_ERROR);
 		return;
@@ -486,8 +492,9 @@ void conn_resolved(struct proxy *p, struct conn *c, int gai_err, struct addrinfo
 		conn_fail_upstream(p, c, gai_strerror(gai_err));
 		return;
 	}
-	c->ai = ai;
-	c->ai_next = ai;
+	resolve_addrs_from(ai, &c->addrs);
+	freeaddrinfo(ai);
+	resolve_cache_put(c->sni, c->upstream_port, now_ms(), &c->addrs);
 	c->state = CONN_CONNECTING;
 	conn_dial_next(p, c);
 }
@@ -498,17 +505,16 @@ static void conn_dial_next(struct proxy *p, struct conn *c)
 	int fd;
 
 	for (;;) {
-		if (c->ai_next) {
-			memcpy(&c->upstream, c->ai_next->ai_addr, c->ai_next->ai_addrlen);
-			c->ai_next = c->ai_next->ai_next;
-		} else if (c->ai || !c->upstream.ss_family) {
-			conn_fail_upstream(p, c, "no address answered");
+		if (c->next_addr >= c->addrs.n) {
+			conn_fail_upstream(p, c, c->dial_err ? strerror(c->dial_err) :
+							       "no address answered");
 			return;
 		}
+		c->upstream = c->addrs.a[c->next_addr++];
 		fd = socket(c->upstream.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
-			conn_fail_upstream(p, c, strerror(errno));
-			return;
+			c->dial_err = errno;
+			continue;
 		}
 		conn_set_sndbuf(p, fd);
 		c->deadline_ms = now_ms() + p->o->connect_timeout_ms;
@@ -521,11 +527,8 @@ static void conn_dial_next(struct proxy *p, struct conn *c)
 			}
 			return;
 		}
+		c->dial_err = errno;
 		close(fd);
-		if (!c->ai) {
-			conn_fail_upstream(p, c, strerror(errno));
-			return;
-		}
 	}
 }
 
@@ -583,10 +586,12 @@ static int conn_splice(struct proxy *p, struct conn *c)
 	return 0;
 }
 
-/* The splice relay takes over (the default data path). */
+/* The splice relay takes over (the default data path). The upstream gets a
+ * state entry too, so `snigate conns` shows where the client went.
+ */
 static int conn_relay(struct proxy *p, struct conn *c)
 {
-	struct snigate_sock cst;
+	struct snigate_sock cst, ust = {};
 	int err;
 
 	c->dir[0] = (struct conn_dir){ .src = c->cfd, .dst = c->ufd, .src_cookie = c->ccookie,
@@ -594,7 +599,16 @@ static int conn_relay(struct proxy *p, struct conn *c)
 				       .pipe = { -1, -1 } };
 	c->dir[1] = (struct conn_dir){ .src = c->ufd, .dst = c->cfd, .src_cookie = c->ucookie,
 				       .pipe = { -1, -1 } };
+	ust.side = SNIGATE_SIDE_UPSTREAM;
+	ust.peer_cookie = c->ccookie;
+	ust.flags = SNIGATE_SOCK_PAIRED;
+	ust.start_ns = now_ns();
+	fill_remote(&ust, &c->upstream);
+	memcpy(ust.sni, c->sni, sizeof(ust.sni));
+	bpf_map_update_elem(p->l.sockst_fd, &c->ucookie, &ust, BPF_ANY);
+	proxy_hash_add(p, c, c->ucookie);
 	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &cst) == 0) {
+		cst.peer_cookie = c->ucookie;
 		cst.flags |= SNIGATE_SOCK_PAIRED;
 		bpf_map_update_elem(p->l.sockst_fd, &c->ccookie, &cst, BPF_EXIST);
 	}
@@ -606,6 +620,24 @@ static int conn_relay(struct proxy *p, struct conn *c)
 		return err;
 	relay_event(p, c, 0);	/* bytes may already wait on either side */
 	return 0;
+}
+
+/* Publish the relay's byte counts for `snigate conns`, at most once a second. */
+void conn_publish_bytes(struct proxy *p, struct conn *c)
+{
+	struct snigate_sock st;
+	uint64_t now = now_ms();
+	int i;
+
+	if (now < c->published_ms + 1000)
+		return;
+	c->published_ms = now;
+	for (i = 0; i < 2; i++) {
+		if (bpf_map_lookup_elem(p->l.sockst_fd, &c->dir[i].src_cookie, &st))
+			continue;
+		st.redir_bytes = c->dir[i].spliced;
+		bpf_map_update_elem(p->l.sockst_fd, &c->dir[i].src_cookie, &st, BPF_EXIST);
+	}
 }
 
 /* Write the buffered hello upstream; splice when all of it is out. */
@@ -650,10 +682,8 @@ static void conn_on_connected(struct proxy *p, struct conn *c)
 		epoll_ctl(p->epfd, EPOLL_CTL_DEL, c->ufd, NULL);
 		close(c->ufd);
 		c->ufd = -1;
-		if (c->ai)
-			conn_dial_next(p, c);
-		else
-			conn_fail_upstream(p, c, strerror(err));
+		c->dial_err = err;
+		conn_dial_next(p, c);
 		return;
 	}
 	c->ucookie = sock_cookie(c->ufd);

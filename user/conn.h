@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <linux/types.h>
 #include "snigate_abi.h"
+#include "resolve.h"
 
 struct proxy;
 
@@ -63,12 +64,16 @@ struct conn {
 	struct sockaddr_storage client, odst, upstream;
 	bool have_odst;
 	uint64_t start_ms, deadline_ms;	/* deadline: hello or connect timeout, 0 = none */
+	uint64_t published_ms;		/* last byte counts written for `snigate conns` */
 	char sni[SNIGATE_NAME_MAX];
 	enum snigate_verdict verdict;
 	enum snigate_reason reason;
 	enum snigate_shape shape;
 	bool ech;
-	struct addrinfo *ai, *ai_next;	/* upstream candidates */
+	struct resolve_addrs addrs;	/* upstream candidates, tried in order */
+	int next_addr;
+	int dial_err;			/* errno of the last failed candidate */
+	uint16_t upstream_port;		/* for the resolver's answer cache */
 	uint8_t *buf;			/* hello + early bytes, forwarded at handover */
 	size_t buf_len, buf_off, buf_cap;
 	bool client_eof;		/* client FIN seen before the splice */
@@ -98,6 +103,9 @@ bool conn_work(struct proxy *p, struct conn *c);
 
 /* Deadline check; closes c when it has passed. */
 void conn_check_deadline(struct proxy *p, struct conn *c, uint64_t now_ms);
+
+/* Byte counts of a relayed connection into its state entries (rate-limited). */
+void conn_publish_bytes(struct proxy *p, struct conn *c);
 
 /* Close everything of c and log it; the memory goes once the current
  * epoll batch, which may still name c, is done.

@@ -75,7 +75,7 @@ static int do_help(int argc, char **argv)
 		"       snigate proxy [--listen ADDR:PORT]... [--transparent] [--upstream sni|origdst]\n"
 		"                     [--allow-file FILE] [--default allow|deny] [--log text|json]\n"
 		"                     [--conn-mem BYTES] [--hello-timeout S] [--connect-timeout S]\n"
-		"                     [--max-conns N] [--data-path splice|sockmap]\n"
+		"                     [--max-conns N] [--data-path splice|sockmap] [--resolve-ttl S]\n"
 		"       snigate allow { add | del | list | test } [PATTERN|NAME]\n"
 		"       snigate deny { add | del | list } [PATTERN]\n"
 		"       snigate stats\n"

@@ -21,8 +21,27 @@
 #include "proxy_int.h"
 #include "relay.h"
 
+/* Empty pipes kept for the next connections: pipe2 + F_SETPIPE_SZ cost three
+ * system calls per pipe, two pipes per connection.
+ */
+#define PIPE_POOL_MAX 512
+
+static struct pooled_pipe {
+	int fd[2];
+	size_t cap;
+} pipe_pool[PIPE_POOL_MAX];
+static int pipe_pool_n;
+
 static int relay_open_pipe(struct proxy *p, struct conn_dir *d)
 {
+	if (pipe_pool_n) {
+		struct pooled_pipe *pp = &pipe_pool[--pipe_pool_n];
+
+		d->pipe[0] = pp->fd[0];
+		d->pipe[1] = pp->fd[1];
+		d->pipe_cap = pp->cap;
+		return 0;
+	}
 	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC))
 		return -errno;
 	/* the pipe is this direction's only queue in user context: size it
@@ -33,6 +52,20 @@ static int relay_open_pipe(struct proxy *p, struct conn_dir *d)
 	if ((int)d->pipe_cap <= 0)
 		d->pipe_cap = 65536;
 	return 0;
+}
+
+void relay_release(struct conn_dir *d)
+{
+	if (d->pipe[0] < 0)
+		return;
+	if (!d->in_pipe && d->pipe_cap && pipe_pool_n < PIPE_POOL_MAX) {
+		pipe_pool[pipe_pool_n++] = (struct pooled_pipe){ { d->pipe[0], d->pipe[1] },
+								 d->pipe_cap };
+	} else {
+		close(d->pipe[0]);
+		close(d->pipe[1]);
+	}
+	d->pipe[0] = d->pipe[1] = -1;
 }
 
 int relay_start(struct proxy *p, struct conn *c)
@@ -126,4 +159,6 @@ void relay_event(struct proxy *p, struct conn *c, uint32_t events)
 	}
 	if (c->dir[0].shut && c->dir[1].shut)
 		conn_close(p, c, false);
+	else
+		conn_publish_bytes(p, c);
 }

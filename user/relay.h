@@ -18,4 +18,8 @@ int relay_start(struct proxy *p, struct conn *c);
  */
 void relay_event(struct proxy *p, struct conn *c, uint32_t events);
 
+/* Give a direction's pipe back (kept for reuse when empty). */
+struct conn_dir;
+void relay_release(struct conn_dir *d);
+
 #endif /* __SNIGATE_RELAY_H */

@@ -12,6 +12,8 @@
 #include <sys/eventfd.h>
 #include "resolve.h"
 
+struct cache_slot;
+
 struct job {
 	struct job *next;
 	struct resolve_result res;
@@ -28,6 +30,7 @@ static struct queue todo, done;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t more = PTHREAD_COND_INITIALIZER;
 static pthread_t *workers;
+static struct cache_slot *cache;	/* answers; see resolve_cache_get() */
 static int nworkers, efd = -1;
 static bool stopping;
 
@@ -121,6 +124,8 @@ void resolve_fini(void)
 	if (efd >= 0)
 		close(efd);
 	efd = -1;
+	free(cache);
+	cache = NULL;
 	nworkers = 0;
 	stopping = false;
 }
@@ -162,4 +167,67 @@ int resolve_take(struct resolve_result *r)
 	*r = j->res;
 	free(j);
 	return 1;
+}
+
+/* --- answers cache (event-loop thread only) ------------------------------ */
+
+#define CACHE_SLOTS 1024	/* direct-mapped: a collision replaces */
+
+struct cache_slot {
+	char name[256];
+	uint16_t port;
+	uint64_t expires_ms;
+	struct resolve_addrs addrs;
+};
+
+uint64_t resolve_ttl_ms = 5000;
+
+static size_t cache_index(const char *name, uint16_t port)
+{
+	uint64_t h = 1469598103934665603ULL ^ port;	/* FNV-1a */
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	return h % CACHE_SLOTS;
+}
+
+void resolve_addrs_from(const struct addrinfo *ai, struct resolve_addrs *out)
+{
+	out->n = 0;
+	for (; ai && out->n < RESOLVE_MAX_ADDRS; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(out->a[0]))
+			continue;
+		memset(&out->a[out->n], 0, sizeof(out->a[0]));
+		memcpy(&out->a[out->n], ai->ai_addr, ai->ai_addrlen);
+		out->n++;
+	}
+}
+
+int resolve_cache_get(const char *name, uint16_t port, uint64_t now_ms, struct resolve_addrs *out)
+{
+	struct cache_slot *s;
+
+	if (!cache || !resolve_ttl_ms)
+		return 0;
+	s = &cache[cache_index(name, port)];
+	if (s->port != port || now_ms >= s->expires_ms || strcmp(s->name, name) != 0)
+		return 0;
+	*out = s->addrs;
+	return 1;
+}
+
+void resolve_cache_put(const char *name, uint16_t port, uint64_t now_ms,
+		       const struct resolve_addrs *addrs)
+{
+	struct cache_slot *s;
+
+	if (!resolve_ttl_ms || !addrs->n || strlen(name) >= sizeof(s->name))
+		return;
+	if (!cache && !(cache = calloc(CACHE_SLOTS, sizeof(*cache))))
+		return;
+	s = &cache[cache_index(name, port)];
+	strcpy(s->name, name);
+	s->port = port;
+	s->expires_ms = now_ms + resolve_ttl_ms;
+	s->addrs = *addrs;
 }

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash disable=SC2034 # variables here are for the test scripts
 # tests/integration/lib.sh - sourced by tests/integration/test_*.sh.
 #
 # A script defines its tests as shell functions and ends with
@@ -296,6 +297,7 @@ daemon_start() {
 	# e.g. SNIGATE_TEST_DAEMON_ARGS="--data-path sockmap" runs everything on that path
 	# shellcheck disable=SC2206
 	args+=(${SNIGATE_TEST_DAEMON_ARGS:-})
+	# shellcheck disable=SC2086 # DAEMON_GLOBAL is a word list
 	nsenter --net="/var/run/netns/$GW" unshare -m sh -c \
 		'mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@"' \
 		sh "$HOSTS" "$RESOLV" "$SNIGATE" ${DAEMON_GLOBAL:-} --pin-dir "$PIN" proxy --log json "${args[@]}" \

@@ -137,6 +137,20 @@ test_early_data_fin() {
 	cl --sni exact.test --early --fin-early --cmd "SINK" --send 65536 --timeout 5 || bad "client: $CL"
 }
 
+# uploads that start once the connection is spliced (the server answered
+# first), with a short and a 1005-byte hello; the server checks count and sha256
+test_upload_after_splice() {
+	local pad n i
+	for pad in 0 1000; do
+		for n in 100000 1048576; do
+			for i in 1 2 3; do
+				cl --sni exact.test --pad $pad --cmd "BIDI 10 ul" --after-answer --send $n --timeout 5 ||
+					bad "hello pad $pad, $n bytes, run $i: $CL" || return
+			done
+		done
+	done
+}
+
 # 64 MiB each way at once, once the connection is spliced; sha256 both ways
 test_bidi_64mib() {
 	local m n=67108864 up down
@@ -156,5 +170,5 @@ daemon_start --allow-file "$ALLOW" || exit 1
 run_tests test_hello_one_segment test_hello_bytewise test_hello_header_then_body \
 	test_hello_pq_two_segments test_hello_16k test_hello_records test_ech_flag test_not_tls \
 	test_malformed_hello test_oversize_record test_early_data test_early_bulk_1mib \
-	test_early_data_fin test_bidi_64mib
+	test_early_data_fin test_upload_after_splice test_bidi_64mib
 [ "$N_FAIL" -eq 0 ]
