@@ -117,29 +117,84 @@ int snigate_hello_parser(struct __sk_buff *skb)
 	return skb->len;
 }
 
-/* Hello verdict: decide once, pass every byte on to the socket (user space
- * reads the hello to forward it). Never drops: a denied client gets an alert.
+/* Copy the message to user space through snigate_hellorb, in chunks.
+ * Returns 0, or -1 when the ring is full or the client sent too much.
+ */
+static __always_inline int hello_ship(struct __sk_buff *skb, struct snigate_sock *st, __u64 cookie)
+{
+	struct snigate_hello_rec *rec;
+	__u32 i, off, n, len = skb->len;
+
+	if (st->hello_len + len > SNIGATE_HELLO_MAX)
+		return -1;
+	for (i = 0; i < SNIGATE_HELLO_MAX / SNIGATE_CHUNK; i++) {
+		off = i * SNIGATE_CHUNK;
+		if (off >= len)
+			break;
+		n = len - off;
+		if (n > SNIGATE_CHUNK)
+			n = SNIGATE_CHUNK;
+		/* 1..SNIGATE_CHUNK in a form the verifier can see (off < len) */
+		n = ((n - 1) & (SNIGATE_CHUNK - 1)) + 1;
+		rec = bpf_ringbuf_reserve(&snigate_hellorb, sizeof(*rec), 0);
+		if (!rec)
+			return -1;
+		rec->cookie = cookie;
+		rec->type = SNIGATE_REC_DATA;
+		rec->len = n;
+		if (bpf_skb_load_bytes(skb, off, rec->data, n)) {
+			bpf_ringbuf_discard(rec, 0);
+			return -1;
+		}
+		bpf_ringbuf_submit(rec, 0);
+	}
+	st->hello_len += len;
+	return 0;
+}
+
+static __always_inline void hello_notify(__u64 cookie)
+{
+	struct snigate_hello_rec *rec;
+
+	rec = bpf_ringbuf_reserve(&snigate_hellorb, sizeof(*rec), 0);
+	if (!rec)
+		return;		/* user space polls for verdicts too */
+	rec->cookie = cookie;
+	rec->type = SNIGATE_REC_VERDICT;
+	rec->len = 0;
+	bpf_ringbuf_submit(rec, 0);
+}
+
+/* Hello verdict: decide once; ship every byte of the hello phase to user
+ * space (it forwards them upstream) and consume it here. Denied or broken
+ * hellos need no bytes: user space sends the alert.
  */
 SEC("sk_skb/stream_verdict")
 int snigate_hello_verdict(struct __sk_buff *skb)
 {
 	struct snigate_sock *st = sock_state(skb);
 	enum snigate_verdict verdict, dflt = SNIGATE_VERDICT_DENY;
+	__u64 cookie = bpf_get_socket_cookie(skb);
 	enum snigate_reason reason;
 	struct snigate_config *cfg;
 	struct scratch *s;
 	__u32 zero = 0;
 	int rc, d;
 
-	if (!st || (st->flags & SNIGATE_SOCK_DECIDED))
-		return SK_PASS;
+	if (!st)
+		return SK_DROP;		/* being closed */
+	if (st->flags & SNIGATE_SOCK_DECIDED) {
+		if (st->verdict == SNIGATE_VERDICT_ALLOW || (st->flags & SNIGATE_SOCK_USER_PARSE))
+			if (!(st->flags & SNIGATE_SOCK_OVERFLOW) && hello_ship(skb, st, cookie))
+				st->flags |= SNIGATE_SOCK_OVERFLOW;
+		return SK_DROP;
+	}
 	s = bpf_map_lookup_elem(&snigate_scratch, &zero);
 	if (!s)
-		return SK_PASS;
+		return SK_DROP;
 	__builtin_memset(&s->res, 0, sizeof(s->res));
 
 	rc = snigate_parse(skb, &s->res);
-	st->hello_len = s->res.record_len;
 	st->ech = s->res.ech;
 	st->shape = st->parse_calls ? SNIGATE_SHAPE_SEGMENTS : SNIGATE_SHAPE_ONE_SEGMENT;
 	if (rc == SNI_FRAGMENTED) {
@@ -149,7 +204,10 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 		st->shape = SNIGATE_SHAPE_RECORDS;
 		st->flags |= SNIGATE_SOCK_USER_PARSE | SNIGATE_SOCK_DECIDED;
 		stat_add(SNIGATE_STAT_USER_PARSED, 1);
-		return SK_PASS;
+		if (hello_ship(skb, st, cookie))
+			st->flags |= SNIGATE_SOCK_OVERFLOW;
+		hello_notify(cookie);
+		return SK_DROP;
 	}
 	stat_add(SNIGATE_STAT_HELLOS, 1);
 	stat_add(st->parse_calls ? SNIGATE_STAT_SHAPE_SEGMENTS : SNIGATE_STAT_SHAPE_ONE, 1);
@@ -172,11 +230,14 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 	st->flags |= SNIGATE_SOCK_DECIDED;
 	if (verdict == SNIGATE_VERDICT_ALLOW) {
 		stat_add(SNIGATE_STAT_ALLOWED, 1);
+		if (hello_ship(skb, st, cookie))
+			st->flags |= SNIGATE_SOCK_OVERFLOW;
 	} else {
 		stat_add(SNIGATE_STAT_DENIED, 1);
 		stat_add(SNIGATE_STAT_DENY_BASE + (reason < SNIGATE_REASON__MAX ? reason : 0), 1);
 	}
-	return SK_PASS;
+	hello_notify(cookie);
+	return SK_DROP;
 }
 
 /* Bytes redirected to the peer that its receiver has not acknowledged yet:
@@ -248,7 +309,8 @@ int snigate_pump_verdict(struct __sk_buff *skb)
 	return bpf_sk_redirect_hash(skb, &snigate_socks, &st->peer_cookie, 0);
 }
 
-/* Pause iterator: takes every socket whose verdict asked for a pause out of
+/* Socket iterator: takes every client whose upstream is ready out of
+ * snigate_hello, and every socket whose verdict asked for a pause out of
  * snigate_pump. It runs over the netns' TCP sockets with each socket locked,
  * so no receive path is inside the socket's verdict loop while its program is
  * detached: a delete from user space can race that loop, and the kernel drops
@@ -266,9 +328,20 @@ int snigate_pause_iter(struct bpf_iter__tcp *ctx)
 		return 0;
 	cookie = bpf_get_socket_cookie(skc);
 	st = bpf_map_lookup_elem(&snigate_sockst, &cookie);
-	if (!st || !(st->flags & SNIGATE_SOCK_PAUSE) || (st->flags & SNIGATE_SOCK_PAUSED))
+	if (!st)
 		return 0;
-	if (bpf_map_delete_elem(&snigate_pump, &cookie) == 0)
+	if ((st->flags & SNIGATE_SOCK_HANDOVER) && !(st->flags & SNIGATE_SOCK_LEFT_HELLO)) {
+		/* with the verdict detached and the socket locked, every byte
+		 * the hello phase consumed is in the ring; the rest waits in
+		 * the socket for the data path
+		 */
+		long err = bpf_map_delete_elem(&snigate_hello, &cookie);
+
+		if (err == 0 || err == -2 /* ENOENT: already out */)
+			st->flags |= SNIGATE_SOCK_LEFT_HELLO;
+	}
+	if ((st->flags & SNIGATE_SOCK_PAUSE) && !(st->flags & SNIGATE_SOCK_PAUSED) &&
+	    bpf_map_delete_elem(&snigate_pump, &cookie) == 0)
 		st->flags |= SNIGATE_SOCK_PAUSED;
 	return 0;
 }

@@ -136,6 +136,29 @@ struct snigate_sock {
 #define SNIGATE_SOCK_USER_PARSE	(1U << 4)	/* kernel could not finish: user space parses */
 #define SNIGATE_SOCK_FIN	(1U << 5)	/* the verdict saw FIN: every byte before it is redirected */
 #define SNIGATE_SOCK_PAUSED	(1U << 6)	/* out of snigate_pump (by the pause iterator) */
+#define SNIGATE_SOCK_HANDOVER	(1U << 7)	/* upstream ready: the iterator takes it out of snigate_hello */
+#define SNIGATE_SOCK_LEFT_HELLO	(1U << 8)	/* out of snigate_hello: its bytes now wait in the socket */
+#define SNIGATE_SOCK_OVERFLOW	(1U << 9)	/* hello-phase bytes did not fit the ring: refuse */
+
+/* Hello-phase bytes travel to user space in snigate_hellorb, in order, and
+ * the stream is consumed (SK_DROP) in the kernel: passing them to the socket
+ * instead (SK_PASS) lost a hello's worth of later bytes on 6.18 whenever two
+ * parser rounds ran before user space read the first (tcp_bpf copied_seq).
+ */
+#define SNIGATE_CHUNK		4096
+#define SNIGATE_HELLO_MAX	(1024 * 1024)	/* bytes a client may send before its upstream is ready */
+
+enum snigate_rec_type {
+	SNIGATE_REC_DATA = 1,		/* len bytes of the client's stream */
+	SNIGATE_REC_VERDICT = 2,	/* the verdict is in snigate_sockst */
+};
+
+struct snigate_hello_rec {
+	__u64 cookie;
+	enum snigate_rec_type type;
+	__u32 len;
+	__u8 data[SNIGATE_CHUNK];
+};
 
 /* Ring buffer event: a receiver asks to be paused. */
 struct snigate_event {

@@ -33,7 +33,6 @@
 #include "relay.h"
 #include "tls_hello.h"
 
-#define HELLO_BUF_MAX	(128 * 1024)	/* hello over several records, plus early bytes */
 #define HELLO_POLL_MS	200		/* look for a verdict without a wake-up after this */
 
 static const char *const reason_names[SNIGATE_REASON__MAX] = {
@@ -141,6 +140,7 @@ static void log_conn(struct proxy *p, struct conn *c, uint64_t up, uint64_t down
 	char caddr[ADDR_STRLEN], uaddr[ADDR_STRLEN];
 	const char *verdict = c->verdict == SNIGATE_VERDICT_ALLOW ? "allow" : "deny";
 	uint64_t dur = now_ms() - c->start_ms;
+	struct timespec wall;
 	struct jw w;
 
 	(void)p;
@@ -149,10 +149,11 @@ static void log_conn(struct proxy *p, struct conn *c, uint64_t up, uint64_t down
 		addr_format(&c->upstream, uaddr);
 	else
 		strcpy(uaddr, "-");
+	clock_gettime(CLOCK_REALTIME, &wall);
 	if (log_json) {
 		jw_init(&w, stdout);
 		jw_start_object(&w);
-		jw_float_field(&w, "ts", (double)now_ns() / 1e9);
+		jw_float_field(&w, "ts", wall.tv_sec + wall.tv_nsec / 1e9);
 		jw_string_field(&w, "event", "close");
 		jw_string_field(&w, "client", caddr);
 		jw_string_field(&w, "sni", c->sni[0] ? c->sni : "-");
@@ -167,16 +168,14 @@ static void log_conn(struct proxy *p, struct conn *c, uint64_t up, uint64_t down
 		jw_end_object(&w);
 		fputc('\n', stdout);
 	} else {
-		struct timespec ts;
 		struct tm tm;
 		char when[32];
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
+		gmtime_r(&wall.tv_sec, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 		printf("%s.%03ldZ client=%s sni=%s verdict=%s reason=%s upstream=%s bytes_up=%llu "
 		       "bytes_down=%llu duration_ms=%llu hello=%s ech=%d\n",
-		       when, ts.tv_nsec / 1000000, caddr, c->sni[0] ? c->sni : "-", verdict,
+		       when, wall.tv_nsec / 1000000, caddr, c->sni[0] ? c->sni : "-", verdict,
 		       conn_reason_name(c->reason), uaddr, (unsigned long long)up,
 		       (unsigned long long)down, (unsigned long long)dur, shape_names[c->shape & 3],
 		       c->ech);
@@ -324,17 +323,18 @@ int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer)
 	st.side = SNIGATE_SIDE_CLIENT;
 	st.start_ns = now_ns();
 	fill_remote(&st, peer);
-	/* state first: the parser and verdict look it up; then the target map,
-	 * which keeps the psock alive when the socket leaves snigate_hello
-	 */
+	/* state first: the parser and the verdict look it up */
 	if (bpf_map_update_elem(p->l.sockst_fd, &c->ccookie, &st, BPF_ANY) ||
-	    bpf_map_update_elem(p->l.socks_fd, &c->ccookie, &fd64, BPF_ANY) ||
 	    bpf_map_update_elem(p->l.hello_fd, &c->ccookie, &fd64, BPF_ANY)) {
 		pr_warn("cannot add a client socket to the BPF maps: %s", strerror(errno));
 		c->reason = SNIGATE_REASON_LIMIT;
 		conn_close(p, c, true);
 		return -ENOSPC;
 	}
+	/* bytes that arrived before the insert wait in the receive queue, and
+	 * the parser runs only on the next data-ready call: make one now
+	 */
+	setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &(int){ 1 }, sizeof(int));
 	if (ep_set(p, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP | EPOLLET, &c->cref)) {
 		conn_close(p, c, true);
 		return -errno;
@@ -342,35 +342,29 @@ int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer)
 	return 0;
 }
 
-/* Read what the kernel passed on into c->buf. Returns 0, or -1 when the
- * buffer is full. Sets client_eof on FIN.
+/* Bytes of the hello phase, shipped by the verdict through the ring, in
+ * order: the hello and whatever the client sent before its upstream was
+ * ready. Returns 0, or -1 past SNIGATE_HELLO_MAX.
  */
-static int conn_read_client(struct conn *c)
+int conn_append(struct conn *c, const void *data, size_t len)
 {
-	ssize_t n;
+	if (c->buf_len + len > c->buf_cap) {
+		size_t cap = c->buf_cap ? c->buf_cap : 16384 + 512;
+		uint8_t *nb;
 
-	for (;;) {
-		if (c->buf_len == c->buf_cap) {
-			size_t cap = c->buf_cap ? c->buf_cap * 2 : 16384 + 512;
-			uint8_t *nb;
-
-			if (cap > HELLO_BUF_MAX)
-				return c->buf_cap >= HELLO_BUF_MAX ? -1 : 0;
-			nb = realloc(c->buf, cap);
-			if (!nb)
-				return -1;
-			c->buf = nb;
-			c->buf_cap = cap;
-		}
-		n = recv(c->cfd, c->buf + c->buf_len, c->buf_cap - c->buf_len, MSG_DONTWAIT);
-		if (n > 0) {
-			c->buf_len += n;
-			continue;
-		}
-		if (n == 0)
-			c->client_eof = true;
-		return 0;
+		while (cap < c->buf_len + len)
+			cap *= 2;
+		if (cap > SNIGATE_HELLO_MAX + SNIGATE_CHUNK)
+			return -1;
+		nb = realloc(c->buf, cap);
+		if (!nb)
+			return -1;
+		c->buf = nb;
+		c->buf_cap = cap;
 	}
+	memcpy(c->buf + c->buf_len, data, len);
+	c->buf_len += len;
+	return 0;
 }
 
 static void conn_dial_next(struct proxy *p, struct conn *c);
@@ -421,8 +415,10 @@ static void conn_on_verdict(struct proxy *p, struct conn *c, const struct snigat
 		int rc;
 
 		rc = tls_hello_reassemble(c->buf, c->buf_len, &h);
-		if (rc == SNI_AGAIN && c->buf_len < HELLO_BUF_MAX && !c->client_eof)
-			return;		/* more records to come */
+		if (rc == SNI_AGAIN && !c->client_eof) {
+			c->user_parse = true;	/* the next ring chunk checks again */
+			return;
+		}
 		if (rc == SNI_OK) {
 			snprintf(c->sni, sizeof(c->sni), "%s", h.res.name);
 			c->ech = h.res.ech;
@@ -453,22 +449,22 @@ static void conn_on_verdict(struct proxy *p, struct conn *c, const struct snigat
 	conn_start_upstream(p, c);
 }
 
-static void conn_on_hello_data(struct proxy *p, struct conn *c)
+void conn_check_verdict(struct proxy *p, struct conn *c)
 {
 	struct snigate_sock st;
 
-	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &st))
+	if (c->state != CONN_HELLO || bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &st))
 		return;
-	if (conn_read_client(c)) {
-		proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_OVERSIZE);
-		conn_refuse(p, c, SNIGATE_REASON_OVERSIZE, TLS_ALERT_ACCESS_DENIED);
-		return;
-	}
 	if (!(st.flags & SNIGATE_SOCK_DECIDED)) {
 		if (c->client_eof) {
 			c->reason = SNIGATE_REASON_MALFORMED;
 			conn_close(p, c, false);
 		}
+		return;
+	}
+	if (st.flags & SNIGATE_SOCK_OVERFLOW) {
+		proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_OVERSIZE);
+		conn_refuse(p, c, SNIGATE_REASON_OVERSIZE, TLS_ALERT_ACCESS_DENIED);
 		return;
 	}
 	conn_on_verdict(p, c, &st);
@@ -622,16 +618,20 @@ static int conn_relay(struct proxy *p, struct conn *c)
 	return 0;
 }
 
-/* Publish the relay's byte counts for `snigate conns`, at most once a second. */
+/* Publish the relay's byte counts for `snigate conns`: the first bytes at
+ * once, then at most once a second.
+ */
 void conn_publish_bytes(struct proxy *p, struct conn *c)
 {
+	uint64_t now = now_ms(), moved = c->dir[0].spliced + c->dir[1].spliced;
 	struct snigate_sock st;
-	uint64_t now = now_ms();
 	int i;
 
-	if (now < c->published_ms + 1000)
+	if (moved == c->published_bytes ||
+	    (c->published_bytes && now < c->published_ms + 1000))
 		return;
 	c->published_ms = now;
+	c->published_bytes = moved;
 	for (i = 0; i < 2; i++) {
 		if (bpf_map_lookup_elem(p->l.sockst_fd, &c->dir[i].src_cookie, &st))
 			continue;
@@ -671,6 +671,7 @@ static void conn_handover(struct proxy *p, struct conn *c)
 
 static void conn_on_connected(struct proxy *p, struct conn *c)
 {
+	struct snigate_sock st;
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -688,21 +689,44 @@ static void conn_on_connected(struct proxy *p, struct conn *c)
 	}
 	c->ucookie = sock_cookie(c->ufd);
 	conn_set_rcvbuf(p, c->ufd);
-	/* the client leaves the hello parser; what it passed on meanwhile
-	 * (and anything queued since) is read here and goes up with the hello
+	/* the client leaves the hello parser, by the socket iterator: a delete
+	 * from here could race the verdict, and the kernel drops what it was
+	 * consuming. The proxy runs the iterator once per event batch.
 	 */
-	bpf_map_delete_elem(p->l.hello_fd, &c->ccookie);
-	if (!c->client_eof && conn_read_client(c)) {
-		c->reason = SNIGATE_REASON_OVERSIZE;
-		conn_refuse(p, c, SNIGATE_REASON_OVERSIZE, TLS_ALERT_ACCESS_DENIED);
+	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &st) == 0) {
+		st.flags |= SNIGATE_SOCK_HANDOVER;
+		bpf_map_update_elem(p->l.sockst_fd, &c->ccookie, &st, BPF_EXIST);
+	}
+	c->state = CONN_LEAVING;
+	proxy_leaving_add(p, c);
+}
+
+/* The iterator ran: the client is out of snigate_hello (its psock gone with
+ * it, so no parser state lingers) and every byte the verdict consumed has
+ * come through the ring. Forward them, then the data path takes over.
+ */
+void conn_left_hello(struct proxy *p, struct conn *c)
+{
+	struct snigate_sock st;
+
+	if (c->closed || c->state != CONN_LEAVING)
+		return;
+	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &st) ||
+	    !(st.flags & SNIGATE_SOCK_LEFT_HELLO)) {
+		if (++c->leave_tries > 100) {	/* the socket is gone from the netns */
+			c->reason = SNIGATE_REASON_ABORTED;
+			conn_close(p, c, true);
+		} else {
+			proxy_leaving_add(p, c);
+		}
 		return;
 	}
-	/* and leaves every map, so its psock goes: one that ever ran a stream
-	 * parser keeps parser state that corrupts the verdict-only data path
-	 * (measured: bytes lost and duplicated client -> upstream). Nothing is
-	 * in the psock's queue now; what arrives next waits in the socket.
-	 */
-	bpf_map_delete_elem(p->l.socks_fd, &c->ccookie);
+	if (st.flags & SNIGATE_SOCK_OVERFLOW) {
+		c->reason = SNIGATE_REASON_OVERSIZE;
+		proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_OVERSIZE);
+		conn_close(p, c, true);
+		return;
+	}
 	c->state = CONN_HANDOVER;
 	conn_handover(p, c);
 }
@@ -909,32 +933,30 @@ void conn_event(struct proxy *p, struct conn_ref *ref, uint32_t events)
 
 	if (c->closed)
 		return;
-	switch (c->state) {
-	case CONN_HELLO:
-		if (ref->which == 0) {
-			if (events & EPOLLERR) {
-				c->reason = SNIGATE_REASON_MALFORMED;
-				conn_close(p, c, true);
-				return;
-			}
-			conn_on_hello_data(p, c);
-		}
-		break;
-	case CONN_RESOLVING:
-		if (ref->which == 0 && (events & EPOLLERR)) {
+	/* before the data path: bytes come through the ring, the socket only
+	 * tells about EOF and errors
+	 */
+	if (c->state != CONN_SPLICED && c->state != CONN_HANDOVER && ref->which == 0) {
+		if (events & EPOLLERR) {
+			c->reason = c->state == CONN_HELLO ? SNIGATE_REASON_MALFORMED :
+							    SNIGATE_REASON_ABORTED;
 			conn_close(p, c, true);
 			return;
 		}
-		if (ref->which == 0)
-			conn_read_client(c);
+		if (events & (EPOLLRDHUP | EPOLLHUP)) {
+			c->client_eof = true;
+			conn_check_verdict(p, c);
+		}
+		return;
+	}
+	switch (c->state) {
+	case CONN_HELLO:
+	case CONN_RESOLVING:
+	case CONN_LEAVING:
 		break;
 	case CONN_CONNECTING:
 		if (ref->which == 1 && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			conn_on_connected(p, c);
-		else if (ref->which == 0 && (events & EPOLLERR))
-			conn_close(p, c, true);
-		else if (ref->which == 0)
-			conn_read_client(c);
 		break;
 	case CONN_HANDOVER:
 		if (ref->which == 1 && (events & EPOLLOUT))
@@ -957,7 +979,7 @@ void conn_check_deadline(struct proxy *p, struct conn *c, uint64_t now)
 	 * hellos on 6.18): look for it, not only for the timeout
 	 */
 	if (c->state == CONN_HELLO && now - c->start_ms >= HELLO_POLL_MS) {
-		conn_on_hello_data(p, c);
+		conn_check_verdict(p, c);
 		if (c->closed || c->state != CONN_HELLO)
 			return;
 	}

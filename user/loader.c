@@ -75,6 +75,7 @@ int loader_open(struct loader *l, const struct snigate_config *cfg)
 	l->hello_fd = bpf_map__fd(skel->maps.snigate_hello);
 	l->pump_fd = bpf_map__fd(skel->maps.snigate_pump);
 	l->events_fd = bpf_map__fd(skel->maps.snigate_events);
+	l->hellorb_fd = bpf_map__fd(skel->maps.snigate_hellorb);
 
 	err = attach_to_map(skel->progs.snigate_hello_parser, l->hello_fd,
 			    BPF_SK_SKB_STREAM_PARSER, "the hello stream parser");
@@ -87,7 +88,7 @@ int loader_open(struct loader *l, const struct snigate_config *cfg)
 	skel->links.snigate_pause_iter = bpf_program__attach_iter(skel->progs.snigate_pause_iter, NULL);
 	if (!skel->links.snigate_pause_iter) {
 		err = -errno;
-		pr_warn("cannot attach the pause iterator: %s (kernel without BPF iterators?)",
+		pr_warn("cannot attach the socket iterator: %s (kernel without BPF iterators?)",
 			strerror(errno));
 		goto fail;
 	}
@@ -112,7 +113,7 @@ void loader_close(struct loader *l)
 	l->policy_fd = -1;
 }
 
-int loader_run_pause_iter(struct loader *l)
+int loader_run_iter(struct loader *l)
 {
 	char buf[64];
 	int fd, err = 0;

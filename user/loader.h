@@ -14,7 +14,7 @@ struct loader {
 	struct gateway *skel;
 	int policy_fd;		/* the trie in force (changes on reload) */
 	int polsel_fd, config_fd, stats_fd, sockst_fd;
-	int socks_fd, hello_fd, pump_fd, events_fd;
+	int socks_fd, hello_fd, pump_fd, events_fd, hellorb_fd;
 	struct ring_buffer *events;
 };
 
@@ -24,10 +24,11 @@ struct loader {
 int loader_open(struct loader *l, const struct snigate_config *cfg);
 void loader_close(struct loader *l);
 
-/* Run the pause iterator: every socket whose verdict asked for a pause
- * leaves snigate_pump (safely: each socket locked). Returns 0 or -errno.
+/* Run the socket iterator (each socket locked while it looks): clients
+ * whose upstream is ready leave snigate_hello, receivers whose verdict asked
+ * for a pause leave snigate_pump. Returns 0 or -errno.
  */
-int loader_run_pause_iter(struct loader *l);
+int loader_run_iter(struct loader *l);
 
 /* Build a new trie from pf and make it the policy in force in one step:
  * verdicts see either the old or the new policy, never a mix.

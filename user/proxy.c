@@ -3,6 +3,7 @@
  * sockets, BPF pause requests, resolver answers, signals and a timer.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -125,6 +126,35 @@ void proxy_stat_add_n(struct proxy *p, enum snigate_stat idx, __u64 n)
 	bpf_map_update_elem(p->l.stats_fd, &key, vals, BPF_ANY);
 }
 
+void proxy_leaving_add(struct proxy *p, struct conn *c)
+{
+	c->lnext = p->leaving;
+	p->leaving = c;
+}
+
+/* Once per event batch: the socket iterator takes clients whose upstream is
+ * ready out of snigate_hello (and paused receivers out of snigate_pump);
+ * the ring then holds every byte their hello phase consumed.
+ */
+static void run_iterator(struct proxy *p)
+{
+	struct conn *list = p->leaving, *c, *next;
+	int rc;
+
+	if (!list && !p->pause_pending)
+		return;
+	rc = loader_run_iter(&p->l);
+	if (rc)
+		pr_warn("socket iterator: %s", strerror(-rc));
+	p->pause_pending = false;
+	ring_buffer__consume(p->l.events);
+	p->leaving = NULL;
+	for (c = list; c; c = next) {
+		next = c->lnext;
+		conn_left_hello(p, c);	/* may close c, or queue it again */
+	}
+}
+
 static void run_work(struct proxy *p)
 {
 	struct conn *list = p->work, *c, *next;
@@ -149,6 +179,32 @@ static void check_deadlines(struct proxy *p)
 		next = c->next;
 		conn_check_deadline(p, c, now);
 	}
+}
+
+/* Hello-phase bytes and verdict notices from the hello verdict. */
+static int on_hello_record(void *ctx, void *data, size_t size)
+{
+	const struct snigate_hello_rec *rec = data;
+	struct proxy *p = ctx;
+	struct conn *c;
+
+	if (size < offsetof(struct snigate_hello_rec, data))
+		return 0;
+	c = proxy_hash_find(p, rec->cookie);
+	if (!c || c->closed)
+		return 0;
+	if (rec->type == SNIGATE_REC_DATA) {
+		if (rec->len > SNIGATE_CHUNK || conn_append(c, rec->data, rec->len)) {
+			c->reason = SNIGATE_REASON_OVERSIZE;
+			conn_close(p, c, true);
+			return 0;
+		}
+		if (c->state == CONN_HELLO && c->user_parse)
+			conn_check_verdict(p, c);	/* more records of a split hello */
+	} else if (rec->type == SNIGATE_REC_VERDICT) {
+		conn_check_verdict(p, c);
+	}
+	return 0;
 }
 
 static int on_pause_event(void *ctx, void *data, size_t size)
@@ -298,9 +354,8 @@ static int setup(struct proxy *p)
 		pr_warn("cannot set up the event loop: %s", strerror(errno));
 		return -EIO;
 	}
-	p->l.events = ring_buffer__new(p->l.events_fd, on_pause_event,
-				       p, NULL);
-	if (!p->l.events) {
+	p->l.events = ring_buffer__new(p->l.events_fd, on_pause_event, p, NULL);
+	if (!p->l.events || ring_buffer__add(p->l.events, p->l.hellorb_fd, on_hello_record, p)) {
 		pr_warn("cannot open the event ring buffer: %s", strerror(errno));
 		return -EIO;
 	}
@@ -418,20 +473,15 @@ int proxy_run(const struct proxy_opts *o)
 				on_resolved(p);
 			} else if (ref == &ref_events) {
 				ring_buffer__consume(p->l.events);
-				if (p->pause_pending) {
-					int rc = loader_run_pause_iter(&p->l);
-
-					if (rc)
-						pr_warn("pause iterator: %s", strerror(-rc));
-					p->pause_pending = false;
-					run_work(p);
-				}
 			} else if (ref >= ref_listen && ref < ref_listen + PROXY_MAX_LISTEN) {
 				on_accept(p, p->listen_fd[ref->which]);
 			} else {
 				conn_event(p, ref, evs[i].events);
 			}
 		}
+		run_iterator(p);
+		if (p->work && !p->fast_tick)
+			run_work(p);
 		free_dead(p);
 	}
 out:

@@ -100,6 +100,12 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } snigate_events SEC(".maps");
 
+/* Hello-phase bytes and verdict notices, in stream order (struct snigate_hello_rec). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024);
+} snigate_hellorb SEC(".maps");
+
 /* Per-CPU scratch: too big for the 512-byte stack. */
 struct scratch {
 	struct sni_result res;

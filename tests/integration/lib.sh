@@ -391,8 +391,15 @@ stat_get() {
 	printf '%s' "$j" | jq -r ".$1"
 }
 
-# daemon_fds: open fds of the daemon
-daemon_fds() { ls "/proc/$DPID/fd" 2>/dev/null | wc -l; }
+# daemon_fds [KIND]: open fds of the daemon; KIND socket, pipe, ... counts
+# only those whose link starts with KIND:
+daemon_fds() {
+	if [ $# -eq 0 ]; then
+		find "/proc/$DPID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+	else
+		find "/proc/$DPID/fd" -mindepth 1 -maxdepth 1 -lname "$1:*" 2>/dev/null | wc -l
+	fi
+}
 
 # sockst_entries: entries in the pinned per-socket state map
 sockst_entries() {

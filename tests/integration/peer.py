@@ -796,8 +796,17 @@ def cmd_hold(a):
         s.connect(addr)
         s.sendall(records(build_handshake(a.sni)) + b"PING\n")
         socks.append(s)
-    ok = sum(1 for s in socks if recv_some(s, 5) == b"PONG\n")
-    print(json.dumps({"outcome": "ready", "ok": ok}), flush=True)
+    ok, bad = 0, []
+    for s in socks:
+        try:
+            got = recv_some(s, 5)
+        except Outcome as o:
+            got = o.outcome
+        if got == b"PONG\n":
+            ok += 1
+        else:
+            bad.append([s.getsockname()[1], repr(got)])
+    print(json.dumps({"outcome": "ready", "ok": ok, "failed": bad}), flush=True)
     time.sleep(a.seconds)
     for s in socks:
         s.close()

@@ -43,16 +43,18 @@ test_stats_text() {
 # with name, verdict, client, upstream and bytes; gone once closed
 test_conns() {
 	local out hold=$TMP/hold.out pid n
-	in_cli python3 "$PEER" hold --connect "$SRV4:443" --sni exact.test --count 10 --seconds 3 >"$hold" 2>&1 &
+	in_cli python3 "$PEER" hold --connect "$SRV4:443" --sni exact.test --count 10 --seconds 3 \
+		--timeout 4 >"$hold" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
-	wait_until 5 grep -q ready "$hold" || bad "hold: $(cat "$hold")" || return
+	wait_until 6 grep -q ready "$hold" || bad "hold: $(cat "$hold")" || return
+	jq -e '.ok == 10' "$hold" >/dev/null || bad "not every held connection got its PONG: $(cat "$hold")" || return
 	# counters may lag a little: give them a second
 	wait_until 1 conns_as_expected 10
 	out=$(sg -j conns)
 	echo "$out" | jq -c ".[0]"
 	n=$(conns_as_expected)
-	[ "$n" = 10 ] || bad "$n of 10 held connections listed as expected: $(jq -c '.[0]' <<<"$out")" || return
+	[ "$n" = 10 ] || bad "$n of 10 held connections listed as expected: $(jq -c '[.[] | [.upstream, .bytes_down]]' <<<"$out")" || return
 	wait "$pid" || bad "hold: $(cat "$hold")" || return
 	wait_until 3 conns_none || bad "still listed after close: $(sg -j conns)"
 }
