@@ -309,9 +309,8 @@ int snigate_pump_verdict(struct __sk_buff *skb)
 	return bpf_sk_redirect_hash(skb, &snigate_socks, &st->peer_cookie, 0);
 }
 
-/* Socket iterator: takes every client whose upstream is ready out of
- * snigate_hello, and every socket whose verdict asked for a pause out of
- * snigate_pump. It runs over the netns' TCP sockets with each socket locked,
+/* Pause iterator (sockmap data path): takes every socket whose verdict
+ * asked for a pause out of snigate_pump. It runs over the netns' TCP sockets with each socket locked,
  * so no receive path is inside the socket's verdict loop while its program is
  * detached: a delete from user space can race that loop, and the kernel drops
  * the rest of the skbs it was consuming (measured: lost bytes, stalled
@@ -328,20 +327,9 @@ int snigate_pause_iter(struct bpf_iter__tcp *ctx)
 		return 0;
 	cookie = bpf_get_socket_cookie(skc);
 	st = bpf_map_lookup_elem(&snigate_sockst, &cookie);
-	if (!st)
+	if (!st || !(st->flags & SNIGATE_SOCK_PAUSE) || (st->flags & SNIGATE_SOCK_PAUSED))
 		return 0;
-	if ((st->flags & SNIGATE_SOCK_HANDOVER) && !(st->flags & SNIGATE_SOCK_LEFT_HELLO)) {
-		/* with the verdict detached and the socket locked, every byte
-		 * the hello phase consumed is in the ring; the rest waits in
-		 * the socket for the data path
-		 */
-		long err = bpf_map_delete_elem(&snigate_hello, &cookie);
-
-		if (err == 0 || err == -2 /* ENOENT: already out */)
-			st->flags |= SNIGATE_SOCK_LEFT_HELLO;
-	}
-	if ((st->flags & SNIGATE_SOCK_PAUSE) && !(st->flags & SNIGATE_SOCK_PAUSED) &&
-	    bpf_map_delete_elem(&snigate_pump, &cookie) == 0)
+	if (bpf_map_delete_elem(&snigate_pump, &cookie) == 0)
 		st->flags |= SNIGATE_SOCK_PAUSED;
 	return 0;
 }

@@ -90,8 +90,8 @@ enum snigate_stat {
 	SNIGATE_STAT_ALLOWED,
 	SNIGATE_STAT_DENIED,
 	SNIGATE_STAT_USER_PARSED,	/* hellos the kernel left to user space (several records) */
-	SNIGATE_STAT_BYTES_UP,		/* client -> upstream, redirected in BPF */
-	SNIGATE_STAT_BYTES_DOWN,	/* upstream -> client, redirected in BPF */
+	SNIGATE_STAT_BYTES_UP,		/* client -> upstream (splice relay: added at close) */
+	SNIGATE_STAT_BYTES_DOWN,	/* upstream -> client (sockmap path: counted in BPF) */
 	SNIGATE_STAT_PAUSES,		/* receivers paused by flow control */
 	SNIGATE_STAT_SHAPE_ONE,		/* hello in one segment */
 	SNIGATE_STAT_SHAPE_SEGMENTS,	/* hello over several segments */
@@ -119,7 +119,7 @@ struct snigate_sock {
 	enum snigate_verdict verdict;	/* hello verdict (client side) */
 	enum snigate_reason reason;
 	enum snigate_shape shape;
-	__u32 hello_len;		/* bytes of the first record seen by the kernel parser */
+	__u32 hello_len;		/* hello-phase bytes shipped through snigate_hellorb */
 	__u32 parse_calls;		/* stream parser calls before the hello was whole */
 	__u64 start_ns;			/* CLOCK_MONOTONIC at accept / connect */
 	__u8 raddr[16];			/* remote address: IPv4 in the first 4 bytes */
@@ -136,9 +136,7 @@ struct snigate_sock {
 #define SNIGATE_SOCK_USER_PARSE	(1U << 4)	/* kernel could not finish: user space parses */
 #define SNIGATE_SOCK_FIN	(1U << 5)	/* the verdict saw FIN: every byte before it is redirected */
 #define SNIGATE_SOCK_PAUSED	(1U << 6)	/* out of snigate_pump (by the pause iterator) */
-#define SNIGATE_SOCK_HANDOVER	(1U << 7)	/* upstream ready: the iterator takes it out of snigate_hello */
-#define SNIGATE_SOCK_LEFT_HELLO	(1U << 8)	/* out of snigate_hello: its bytes now wait in the socket */
-#define SNIGATE_SOCK_OVERFLOW	(1U << 9)	/* hello-phase bytes did not fit the ring: refuse */
+#define SNIGATE_SOCK_OVERFLOW	(1U << 7)	/* hello-phase bytes did not fit the ring: refuse */
 
 /* Hello-phase bytes travel to user space in snigate_hellorb, in order, and
  * the stream is consumed (SK_DROP) in the kernel: passing them to the socket
@@ -146,7 +144,7 @@ struct snigate_sock {
  * parser rounds ran before user space read the first (tcp_bpf copied_seq).
  */
 #define SNIGATE_CHUNK		4096
-#define SNIGATE_HELLO_MAX	(1024 * 1024)	/* bytes a client may send before its upstream is ready */
+#define SNIGATE_HELLO_MAX	(1536 * 1024)	/* bytes a client may send before its upstream is ready */
 
 enum snigate_rec_type {
 	SNIGATE_REC_DATA = 1,		/* len bytes of the client's stream */

@@ -24,6 +24,7 @@
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "addr.h"
 #include "json.h"
 #include "log.h"
@@ -34,6 +35,7 @@
 #include "tls_hello.h"
 
 #define HELLO_POLL_MS	200		/* look for a verdict without a wake-up after this */
+#define PUBLISH_MS	1000		/* `snigate conns` byte counts: this fresh */
 
 static const char *const reason_names[SNIGATE_REASON__MAX] = {
 	[SNIGATE_REASON_MATCH] = "match",
@@ -205,10 +207,11 @@ void conn_close(struct proxy *p, struct conn *c, bool reset)
 		down += redir_bytes(p, c->ucookie);
 	}
 	log_conn(p, c, up, down);
-	if (c->dir[0].spliced)
-		proxy_stat_add_n(p, SNIGATE_STAT_BYTES_UP, c->dir[0].spliced);
-	if (c->dir[1].spliced)
-		proxy_stat_add_n(p, SNIGATE_STAT_BYTES_DOWN, c->dir[1].spliced);
+	/* what the log line says, counted here and written to the map by the
+	 * proxy's tick (the sockmap path's BPF already counted its part)
+	 */
+	p->bytes_up += c->dir[0].user_bytes + c->dir[0].spliced;
+	p->bytes_down += c->dir[1].spliced;
 
 	if (c->ccookie) {
 		bpf_map_delete_elem(p->l.sockst_fd, &c->ccookie);
@@ -528,30 +531,43 @@ static void conn_dial_next(struct proxy *p, struct conn *c)
 	}
 }
 
-/* Both sockets join the data path; BPF moves every byte from here on. */
-static int conn_splice(struct proxy *p, struct conn *c)
+/* The two directions of a connection about to join a data path. */
+static void conn_init_dirs(struct conn *c)
 {
-	struct snigate_sock cst, ust = {};
-	__u64 cfd = c->cfd, ufd = c->ufd;
-	int one = 1, i;
-
-	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &cst))
-		return -ENOENT;
-	ust.side = SNIGATE_SIDE_UPSTREAM;
-	ust.peer_cookie = c->ccookie;
-	ust.flags = SNIGATE_SOCK_PAIRED;
-	ust.start_ns = now_ns();
-	fill_remote(&ust, &c->upstream);
-	memcpy(ust.sni, c->sni, sizeof(ust.sni));
-	cst.peer_cookie = c->ucookie;
-	cst.flags |= SNIGATE_SOCK_PAIRED;
-	memcpy(cst.sni, c->sni, sizeof(cst.sni));
-
 	c->dir[0] = (struct conn_dir){ .src = c->cfd, .dst = c->ufd, .src_cookie = c->ccookie,
 				       .user_bytes = c->buf_len, .eof = c->client_eof,
 				       .pipe = { -1, -1 } };
 	c->dir[1] = (struct conn_dir){ .src = c->ufd, .dst = c->cfd, .src_cookie = c->ucookie,
 				       .pipe = { -1, -1 } };
+}
+
+/* The upstream socket's state entry: what `snigate conns` shows. */
+static void conn_upstream_state(struct conn *c, struct snigate_sock *ust)
+{
+	memset(ust, 0, sizeof(*ust));
+	ust->side = SNIGATE_SIDE_UPSTREAM;
+	ust->peer_cookie = c->ccookie;
+	ust->flags = SNIGATE_SOCK_PAIRED;
+	ust->start_ns = now_ns();
+	fill_remote(ust, &c->upstream);
+	memcpy(ust->sni, c->sni, sizeof(ust->sni));
+}
+
+/* Both sockets join the data path; BPF moves every byte from here on. */
+static int conn_splice(struct proxy *p, struct conn *c)
+{
+	struct snigate_sock cst, ust;
+	__u64 cfd = c->cfd, ufd = c->ufd;
+	int one = 1, i;
+
+	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &cst))
+		return -ENOENT;
+	conn_upstream_state(c, &ust);
+	cst.peer_cookie = c->ucookie;
+	cst.flags |= SNIGATE_SOCK_PAIRED;
+	memcpy(cst.sni, c->sni, sizeof(cst.sni));
+
+	conn_init_dirs(c);
 	send_counters(c->ufd, &c->dir[0].dst_base, &c->dir[0].acked_base);
 	send_counters(c->cfd, &c->dir[1].dst_base, &c->dir[1].acked_base);
 
@@ -587,20 +603,11 @@ static int conn_splice(struct proxy *p, struct conn *c)
  */
 static int conn_relay(struct proxy *p, struct conn *c)
 {
-	struct snigate_sock cst, ust = {};
+	struct snigate_sock cst, ust;
 	int err;
 
-	c->dir[0] = (struct conn_dir){ .src = c->cfd, .dst = c->ufd, .src_cookie = c->ccookie,
-				       .user_bytes = c->buf_len, .eof = c->client_eof,
-				       .pipe = { -1, -1 } };
-	c->dir[1] = (struct conn_dir){ .src = c->ufd, .dst = c->cfd, .src_cookie = c->ucookie,
-				       .pipe = { -1, -1 } };
-	ust.side = SNIGATE_SIDE_UPSTREAM;
-	ust.peer_cookie = c->ccookie;
-	ust.flags = SNIGATE_SOCK_PAIRED;
-	ust.start_ns = now_ns();
-	fill_remote(&ust, &c->upstream);
-	memcpy(ust.sni, c->sni, sizeof(ust.sni));
+	conn_init_dirs(c);
+	conn_upstream_state(c, &ust);
 	bpf_map_update_elem(p->l.sockst_fd, &c->ucookie, &ust, BPF_ANY);
 	proxy_hash_add(p, c, c->ucookie);
 	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &cst) == 0) {
@@ -618,8 +625,9 @@ static int conn_relay(struct proxy *p, struct conn *c)
 	return 0;
 }
 
-/* Publish the relay's byte counts for `snigate conns`: the first bytes at
- * once, then at most once a second.
+/* Publish the relay's byte counts for `snigate conns`: at most once a
+ * second, and not for connections younger than that (most are short, and
+ * each publication costs four system calls).
  */
 void conn_publish_bytes(struct proxy *p, struct conn *c)
 {
@@ -627,8 +635,8 @@ void conn_publish_bytes(struct proxy *p, struct conn *c)
 	struct snigate_sock st;
 	int i;
 
-	if (moved == c->published_bytes ||
-	    (c->published_bytes && now < c->published_ms + 1000))
+	if (moved == c->published_bytes || now < c->start_ms + PUBLISH_MS ||
+	    now < c->published_ms + PUBLISH_MS)
 		return;
 	c->published_ms = now;
 	c->published_bytes = moved;
@@ -669,9 +677,10 @@ static void conn_handover(struct proxy *p, struct conn *c)
 	c->buf_cap = 0;
 }
 
+static void conn_leave_hello(struct proxy *p, struct conn *c);
+
 static void conn_on_connected(struct proxy *p, struct conn *c)
 {
-	struct snigate_sock st;
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -689,41 +698,56 @@ static void conn_on_connected(struct proxy *p, struct conn *c)
 	}
 	c->ucookie = sock_cookie(c->ufd);
 	conn_set_rcvbuf(p, c->ufd);
-	/* the client leaves the hello parser, by the socket iterator: a delete
-	 * from here could race the verdict, and the kernel drops what it was
-	 * consuming. The proxy runs the iterator once per event batch.
-	 */
-	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &st) == 0) {
-		st.flags |= SNIGATE_SOCK_HANDOVER;
-		bpf_map_update_elem(p->l.sockst_fd, &c->ccookie, &st, BPF_EXIST);
-	}
-	c->state = CONN_LEAVING;
-	proxy_leaving_add(p, c);
+	conn_leave_hello(p, c);
 }
 
-/* The iterator ran: the client is out of snigate_hello (its psock gone with
- * it, so no parser state lingers) and every byte the verdict consumed has
- * come through the ring. Forward them, then the data path takes over.
+/* How many bytes the kernel consumed from fd: received minus still queued
+ * (FIN counts as one received byte, never as a queued one).
  */
-void conn_left_hello(struct proxy *p, struct conn *c)
+static int64_t consumed_bytes(int fd, bool eof)
+{
+	struct tcp_info ti = {};
+	socklen_t len = sizeof(ti);
+	int inq = 0;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) || ioctl(fd, SIOCINQ, &inq))
+		return -1;
+	return (int64_t)ti.tcpi_bytes_received - inq - (eof ? 1 : 0);
+}
+
+/* The client leaves the hello parser; the data path reads the socket from
+ * here on. A map delete can race a parser round that is consuming bytes on
+ * another CPU: those the kernel then drops, unshipped. So: delete, take the
+ * socket lock once (any setsockopt does) so no round is left running, and
+ * check that every byte the kernel consumed came through the ring. A loss
+ * (a client writing exactly then) resets the connection instead of
+ * corrupting it.
+ */
+static void conn_leave_hello(struct proxy *p, struct conn *c)
 {
 	struct snigate_sock st;
+	int64_t consumed;
 
-	if (c->closed || c->state != CONN_LEAVING)
+	bpf_map_delete_elem(p->l.hello_fd, &c->ccookie);
+	setsockopt(c->cfd, SOL_SOCKET, SO_RCVLOWAT, &(int){ 1 }, sizeof(int));
+	ring_buffer__consume(p->l.events);	/* every chunk shipped so far */
+	if (c->closed)
 		return;
-	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &st) ||
-	    !(st.flags & SNIGATE_SOCK_LEFT_HELLO)) {
-		if (++c->leave_tries > 100) {	/* the socket is gone from the netns */
-			c->reason = SNIGATE_REASON_ABORTED;
-			conn_close(p, c, true);
-		} else {
-			proxy_leaving_add(p, c);
-		}
+	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &st)) {
+		conn_close(p, c, true);
 		return;
 	}
 	if (st.flags & SNIGATE_SOCK_OVERFLOW) {
 		c->reason = SNIGATE_REASON_OVERSIZE;
 		proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_OVERSIZE);
+		conn_close(p, c, true);
+		return;
+	}
+	consumed = consumed_bytes(c->cfd, c->client_eof);
+	if (consumed != (int64_t)c->buf_len && !(c->client_eof && consumed == (int64_t)c->buf_len + 1)) {
+		pr_info("%s: %lld bytes consumed in the kernel, %zu reached the daemon: resetting",
+			c->sni, (long long)consumed, c->buf_len);
+		c->reason = SNIGATE_REASON_ABORTED;
 		conn_close(p, c, true);
 		return;
 	}
@@ -952,7 +976,6 @@ void conn_event(struct proxy *p, struct conn_ref *ref, uint32_t events)
 	switch (c->state) {
 	case CONN_HELLO:
 	case CONN_RESOLVING:
-	case CONN_LEAVING:
 		break;
 	case CONN_CONNECTING:
 		if (ref->which == 1 && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
@@ -975,6 +998,10 @@ void conn_event(struct proxy *p, struct conn_ref *ref, uint32_t events)
 
 void conn_check_deadline(struct proxy *p, struct conn *c, uint64_t now)
 {
+	if (c->relay) {
+		conn_publish_bytes(p, c);	/* idle ones too */
+		return;
+	}
 	/* a verdict whose wake-up got lost (seen about once in a thousand
 	 * hellos on 6.18): look for it, not only for the timeout
 	 */

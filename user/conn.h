@@ -22,7 +22,6 @@ enum conn_state {
 	CONN_HELLO,		/* waiting for the kernel's hello verdict */
 	CONN_RESOLVING,		/* allowed; upstream name being resolved */
 	CONN_CONNECTING,	/* non-blocking connect in progress */
-	CONN_LEAVING,		/* connected: the client leaves the hello parser */
 	CONN_HANDOVER,		/* writing the hello (and early bytes) upstream */
 	CONN_SPLICED,		/* the data path moves every byte (relay.c or BPF) */
 };
@@ -57,8 +56,6 @@ struct conn {
 	struct conn *wnext;		/* proxy's work list (paused / draining) */
 	bool on_work;
 	bool closed;			/* fds gone; freed after this epoll batch */
-	struct conn *lnext;		/* proxy's list of LEAVING connections */
-	int leave_tries;
 	bool relay;			/* data path: splice relay, not sockmap */
 	bool user_parse;		/* hello over several records: parsed here */
 	enum conn_state state;
@@ -96,9 +93,6 @@ void conn_event(struct proxy *p, struct conn_ref *ref, uint32_t events);
 /* A hello-phase chunk from the ring (conn_append) and the verdict notice. */
 int conn_append(struct conn *c, const void *data, size_t len);
 void conn_check_verdict(struct proxy *p, struct conn *c);
-
-/* The socket iterator ran after c asked to leave the hello parser. */
-void conn_left_hello(struct proxy *p, struct conn *c);
 
 /* A resolver answer for c. */
 void conn_resolved(struct proxy *p, struct conn *c, int gai_err, struct addrinfo *ai);

@@ -24,9 +24,8 @@ struct loader {
 int loader_open(struct loader *l, const struct snigate_config *cfg);
 void loader_close(struct loader *l);
 
-/* Run the socket iterator (each socket locked while it looks): clients
- * whose upstream is ready leave snigate_hello, receivers whose verdict asked
- * for a pause leave snigate_pump. Returns 0 or -errno.
+/* Run the socket iterator (each socket locked while it looks): receivers
+ * whose verdict asked for a pause leave snigate_pump. Returns 0 or -errno.
  */
 int loader_run_iter(struct loader *l);
 

@@ -126,33 +126,22 @@ void proxy_stat_add_n(struct proxy *p, enum snigate_stat idx, __u64 n)
 	bpf_map_update_elem(p->l.stats_fd, &key, vals, BPF_ANY);
 }
 
-void proxy_leaving_add(struct proxy *p, struct conn *c)
-{
-	c->lnext = p->leaving;
-	p->leaving = c;
-}
+static void run_work(struct proxy *p);
 
-/* Once per event batch: the socket iterator takes clients whose upstream is
- * ready out of snigate_hello (and paused receivers out of snigate_pump);
- * the ring then holds every byte their hello phase consumed.
+/* Once per event batch, when pauses were asked for (sockmap data path): the
+ * socket iterator takes those receivers out of snigate_pump.
  */
 static void run_iterator(struct proxy *p)
 {
-	struct conn *list = p->leaving, *c, *next;
 	int rc;
 
-	if (!list && !p->pause_pending)
+	if (!p->pause_pending)
 		return;
 	rc = loader_run_iter(&p->l);
 	if (rc)
 		pr_warn("socket iterator: %s", strerror(-rc));
 	p->pause_pending = false;
-	ring_buffer__consume(p->l.events);
-	p->leaving = NULL;
-	for (c = list; c; c = next) {
-		next = c->lnext;
-		conn_left_hello(p, c);	/* may close c, or queue it again */
-	}
+	run_work(p);
 }
 
 static void run_work(struct proxy *p)
@@ -170,11 +159,22 @@ static void run_work(struct proxy *p)
 		set_tick(p, false);
 }
 
+/* Relayed bytes into snigate_stats (two system calls each: batched). */
+static void flush_byte_stats(struct proxy *p)
+{
+	if (p->bytes_up)
+		proxy_stat_add_n(p, SNIGATE_STAT_BYTES_UP, p->bytes_up);
+	if (p->bytes_down)
+		proxy_stat_add_n(p, SNIGATE_STAT_BYTES_DOWN, p->bytes_down);
+	p->bytes_up = p->bytes_down = 0;
+}
+
 static void check_deadlines(struct proxy *p)
 {
 	uint64_t now = now_ms();
 	struct conn *c, *next;
 
+	flush_byte_stats(p);
 	for (c = p->conns; c; c = next) {
 		next = c->next;
 		conn_check_deadline(p, c, now);
@@ -412,6 +412,7 @@ static void teardown(struct proxy *p)
 
 	while (p->conns)
 		conn_close(p, p->conns, false);
+	flush_byte_stats(p);
 	free_dead(p);
 	for (i = 0; i < p->o->nlisten; i++)
 		if (p->listen_fd[i] > 0)
@@ -480,8 +481,6 @@ int proxy_run(const struct proxy_opts *o)
 			}
 		}
 		run_iterator(p);
-		if (p->work && !p->fast_tick)
-			run_work(p);
 		free_dead(p);
 	}
 out:

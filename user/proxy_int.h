@@ -17,7 +17,6 @@ struct proxy {
 	int nconns;
 	bool fast_tick;			/* timer at 1 ms while work waits */
 	bool pause_pending;		/* pause requests wait for the iterator */
-	struct conn *leaving;		/* wait for the iterator to leave snigate_hello */
 	struct conn *conns;		/* every connection */
 	struct conn *work;		/* paused / draining ones */
 	struct conn *dead;		/* closed in this loop pass; freed after it */
@@ -25,13 +24,13 @@ struct proxy {
 	struct conn *hash[CONN_HASH_SIZE];
 	int rcvbuf, sndbuf;		/* per socket, from --conn-mem */
 	int pipe_size;			/* per direction (splice relay) */
+	uint64_t bytes_up, bytes_down;	/* relayed by closed connections, not yet in snigate_stats */
 };
 
 void proxy_hash_add(struct proxy *p, struct conn *c, __u64 cookie);
 void proxy_hash_del(struct proxy *p, __u64 cookie);
 struct conn *proxy_hash_find(struct proxy *p, __u64 cookie);
 void proxy_work_add(struct proxy *p, struct conn *c);
-void proxy_leaving_add(struct proxy *p, struct conn *c);
 void proxy_stat_add_n(struct proxy *p, enum snigate_stat idx, __u64 n);
 #define proxy_stat_add(p, idx) proxy_stat_add_n(p, idx, 1)
 

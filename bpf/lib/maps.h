@@ -100,10 +100,14 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } snigate_events SEC(".maps");
 
-/* Hello-phase bytes and verdict notices, in stream order (struct snigate_hello_rec). */
+/* Hello-phase bytes and verdict notices, in stream order (struct
+ * snigate_hello_rec). Shared by every client in its hello phase; when it is
+ * full, the client whose chunk did not fit is refused (oversize). Its pages
+ * are mapped into the daemon, so its size is daemon RSS too.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 * 1024 * 1024);
+	__uint(max_entries, 2 * 1024 * 1024);
 } snigate_hellorb SEC(".maps");
 
 /* Per-CPU scratch: too big for the 512-byte stack. */

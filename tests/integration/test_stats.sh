@@ -9,8 +9,10 @@ delta() { echo $(($(stat_get "$1" "$AFTER") - $(stat_get "$1" "$BEFORE"))); }
 
 test_counters() {
 	local d want k
+	local m up
 	BEFORE=$(sg -j stats) || bad "stats -j failed" || return
 	echo "before: $BEFORE"
+	m=$(log_mark)
 	# allowed: 300000 bytes down only; 100000 up (sent once spliced) + 72 down
 	cl --sni exact.test --cmd "SOURCE 300000 st" || bad "client: $CL" || return
 	cl --sni exact.test --cmd "BIDI 10 st" --after-answer --send 100000 || bad "client: $CL" || return
@@ -22,8 +24,11 @@ test_counters() {
 	sleep 0.3
 	AFTER=$(sg -j stats)
 	echo "after: $AFTER"
+	# bytes up count every client byte, hello included: what the log lines say
+	up=$(log_since "$m" | jq -s 'map(select(.verdict == "allow") | .bytes_up) | add')
+	[ "$up" -gt 100000 ] || bad "log lines say $up bytes up" || return
 	for want in allowed=2 denied=4 denied_by_reason.default=1 denied_by_reason.match=1 \
-		denied_by_reason.no_sni=1 denied_by_reason.not_tls=1 bytes_up=100000 \
+		denied_by_reason.no_sni=1 denied_by_reason.not_tls=1 bytes_up=$up \
 		bytes_down=$((300000 + 10 + 72)); do
 		k=${want%=*}
 		d=$(delta "$k")
