@@ -314,21 +314,23 @@ static int setup(struct proxy *p)
 {
 	struct snigate_config cfg = {
 		.default_verdict = p->o->default_verdict,
-		.backlog_high = p->o->conn_mem / 10,
+		.backlog_high = p->o->conn_mem / 20,
 	};
 	char a[ADDR_STRLEN];
 	sigset_t mask;
 	int i, fd, err;
 
-	/* per direction of a connection (setsockopt's values are doubled): the
-	 * receive buffer 1/8 of the bound (what a paused receiver queues); bytes
-	 * redirected and not yet acked 1/10, which must stay under half the
-	 * send buffer (1/4) or the psock kworker stalls a jiffy on an
-	 * unwritable socket
+	/* per direction (setsockopt's values are doubled): receive buffer 1/16
+	 * of the bound, send buffer 1/8. sockmap path: bytes redirected and not
+	 * yet acked stay under 1/20, under half the send buffer, or the psock
+	 * kworker stalls a jiffy on an unwritable socket
 	 */
-	p->rcvbuf = p->o->conn_mem / 16;
-	p->sndbuf = p->o->conn_mem / 8;
-	/* splice relay: a pipe per direction, 1/8 of the bound */
+	p->rcvbuf = p->o->conn_mem / 32;
+	p->sndbuf = p->o->conn_mem / 16;
+	/* splice relay: a pipe per direction. Worst case per connection, both
+	 * directions full: 2 x (1/16 + 1/8 + 1/8) = 5/8 of the bound, which
+	 * leaves room for skb overhead (truesize) within it
+	 */
 	p->pipe_size = p->o->conn_mem / 8;
 
 	err = loader_open(&p->l, &cfg);
