@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* user/conn.c - one connection from accept to close (states in conn.h).
  *
- * User space touches payload only before the splice: it reads the hello the
- * kernel passed on (plus any bytes the client sent behind it) and writes it to
- * the upstream. From then on BPF redirects every byte; user space only
- *  - pauses a receiver when BPF reports a backlog (flow control),
- *  - passes FIN on once every byte before it has entered the peer's write
- *    queue (the kernel does not splice FIN),
- *  - passes RST on and releases both sockets.
+ * The hello phase is the kernel's: its verdict decides and ships the bytes
+ * it consumed through the hello ring (proxy.c hands them to conn_append()).
+ * Once the upstream is connected the client leaves the parser map, the
+ * buffered bytes go upstream, and a data path takes over:
+ *  - the splice relay (relay.c, the default): pages move in the kernel;
+ *  - sockmap redirect (experimental, the rest of this file): BPF redirects
+ *    every byte; user space pauses receivers BPF reports as backlogged,
+ *    passes FIN on once every byte before it is in the peer's write queue
+ *    (the kernel does not splice FIN) and passes RST on.
  */
 #include <errno.h>
 #include <fcntl.h>
