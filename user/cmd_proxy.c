@@ -11,6 +11,7 @@
 #include "main.h"
 #include "proxy.h"
 #include "resolve.h"
+#include "selftest.h"
 
 static int parse_seconds(const char *s, int *ms)
 {
@@ -55,6 +56,7 @@ int do_proxy(int argc, char **argv)
 		{ "max-conns", required_argument, NULL, 'M' },
 		{ "data-path", required_argument, NULL, 'P' },
 		{ "resolve-ttl", required_argument, NULL, 'R' },
+		{ "no-selftest", no_argument, NULL, 'N' },
 		{ 0 },
 	};
 	struct proxy_opts o = {
@@ -133,6 +135,9 @@ int do_proxy(int argc, char **argv)
 			resolve_ttl_ms = ms;
 			break;
 		}
+		case 'N':
+			o.no_selftest = true;
+			break;
 		case 'P':
 			if (strcmp(optarg, "splice") == 0)
 				o.data_path = DATA_PATH_SPLICE;
@@ -153,6 +158,11 @@ int do_proxy(int argc, char **argv)
 	}
 	if (geteuid() != 0)
 		pr_info("not running as root: loading BPF will likely fail (needs CAP_BPF, CAP_NET_ADMIN)");
+	if (!o.no_selftest && selftest_run()) {
+		pr_warn("refusing to start: the kernel selftest failed (see above); "
+			"--no-selftest starts anyway, at the risk of losing bytes");
+		return EXIT_RUNTIME;
+	}
 	err = proxy_run(&o);
 	return err ? EXIT_RUNTIME : EXIT_OK;
 }

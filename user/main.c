@@ -8,6 +8,7 @@
 #include "log.h"
 #include "main.h"
 #include "pin.h"
+#include "selftest.h"
 
 #define SNIGATE_VERSION "0.1.0"
 
@@ -76,10 +77,12 @@ static int do_help(int argc, char **argv)
 		"                     [--allow-file FILE] [--default allow|deny] [--log text|json]\n"
 		"                     [--conn-mem BYTES] [--hello-timeout S] [--connect-timeout S]\n"
 		"                     [--max-conns N] [--data-path splice|sockmap] [--resolve-ttl S]\n"
+		"                     [--no-selftest]\n"
 		"       snigate allow { add | del | list | test } [PATTERN|NAME]\n"
 		"       snigate deny { add | del | list } [PATTERN]\n"
 		"       snigate stats\n"
 		"       snigate conns\n"
+		"       snigate selftest\n"
 		"       snigate version\n"
 		"PATTERN := { NAME | *.NAME | .NAME }\n"
 		"OPTIONS := { -j|--json | -d|--debug | --pin-dir DIR (default %s) }\n",
@@ -100,6 +103,7 @@ static const struct cmd main_cmds[] = {
 	{ "deny", do_deny },
 	{ "stats", do_stats },
 	{ "conns", do_conns },
+	{ "selftest", do_selftest },
 	{ "help", do_help },
 	{ "version", do_version },
 	{ 0 },

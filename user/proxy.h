@@ -33,6 +33,7 @@ struct proxy_opts {
 	int hello_timeout_ms;
 	int connect_timeout_ms;
 	int max_conns;
+	bool no_selftest;		/* skip the kernel checks at start */
 };
 
 int proxy_run(const struct proxy_opts *o);

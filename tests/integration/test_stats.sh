@@ -77,5 +77,13 @@ ALLOW=$TMP/allow
 printf '%s\n' exact.test 'deny deny.test' >"$ALLOW"
 server_start || exit 1
 daemon_start --allow-file "$ALLOW" || exit 1
-run_tests test_counters test_stats_text test_conns
+# the kernel checks the daemon runs at start, on their own
+test_selftest() {
+	local out
+	out=$(in_gw "$SNIGATE" --pin-dir "$PIN-st" selftest 2>&1) || bad "selftest: $out" || return
+	[[ $out == "selftest: ok"* ]] || bad "selftest said: $out" || return
+	[ ! -e "$PIN-st-selftest-"* ] || bad "selftest left pins behind"
+}
+
+run_tests test_counters test_stats_text test_conns test_selftest
 [ "$N_FAIL" -eq 0 ]
