@@ -66,8 +66,24 @@ $(OUTPUT)/tests/bpf_runner: tests/bpf/runner.c tests/unit/vectors.h $(OUTPUT)/te
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/tests -Itests/unit $< -o $@ $(LDLIBS)
 
+# libFuzzer over the parser, the reassembly, the matcher and the pattern syntax
+FUZZ_SECS ?= 60
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	       -Iinclude -Iuser -Itests/unit -D_GNU_SOURCE
+
+$(OUTPUT)/tests/fuzz_hello: tests/fuzz/fuzz_hello.c user/pattern.c user/tls_hello.c $(wildcard include/*.h) | $(OUTPUT)/tests
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
+
+$(OUTPUT)/tests/fuzz_seeds: tests/fuzz/seeds.c tests/unit/vectors.h $(wildcard include/*.h) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $< -o $@
+
+fuzz: $(OUTPUT)/tests/fuzz_hello $(OUTPUT)/tests/fuzz_seeds
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECS)
+
 # unit + BPF_PROG_TEST_RUN + netns integration; one summary line at the end
-test: all $(UNIT_BINS) $(OUTPUT)/tests/bpf_runner
+test: all $(UNIT_BINS) $(OUTPUT)/tests/bpf_runner $(OUTPUT)/tests/fuzz_hello $(OUTPUT)/tests/fuzz_seeds
 	$(Q)tests/run.sh
 
 demo: all
@@ -91,6 +107,7 @@ help:
 	@echo 'make test       unit, BPF_PROG_TEST_RUN and netns integration tests (root)'
 	@echo 'make demo       a small namespace topology: one allowed, one blocked curl (root)'
 	@echo 'make bench      peer comparison against HAProxy, nginx, sniproxy (root)'
+	@echo 'make fuzz       libFuzzer on the parser and pattern syntax (FUZZ_SECS, default 60)'
 	@echo 'make clean      remove build/'
 	@echo 'V=1             show the commands'
 

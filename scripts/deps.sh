@@ -3,7 +3,7 @@
 # scripts/deps.sh - install what building and testing snigate needs (Debian 12, root).
 set -euo pipefail
 pkgs=(
-	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config	# build
+	make gcc clang llvm libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config	# build, fuzz
 	iproute2 nftables ethtool util-linux procps				# netns topologies
 	openssl curl gnutls-bin python3 jq bpftrace strace			# tests: clients, servers, tracing
 )

@@ -3,7 +3,8 @@
 # tests/run.sh - the one runner behind `make test`.
 #
 # Tiers, in order: the unit binaries (build/tests/test_*), the BPF_PROG_TEST_RUN
-# runner (build/tests/bpf_runner), then every tests/integration/test_*.sh.
+# runner (build/tests/bpf_runner), a bounded libFuzzer pass (tests/fuzz/run.sh),
+# then every tests/integration/test_*.sh.
 # Each tier prints "[name] PASS|FAIL|SKIP ..." lines; this script prints
 # those lines (plus the indented detail under a FAIL), counts them, and ends
 # with exactly one line
@@ -71,7 +72,14 @@ else
 	echo "[bpf/runner] FAIL: build/tests/bpf_runner missing (run make test)" | tee -a "$RESULTS"
 fi
 
-# 3. netns integration: each script sets up and tears down its own world
+# 3. a bounded fuzz pass over the parser (FUZZ_SECS, default 60)
+if [ -x build/tests/fuzz_hello ]; then
+	run_tier fuzz/hello tests/fuzz/run.sh "${FUZZ_SECS:-60}"
+else
+	echo "[fuzz/hello] SKIP: build/tests/fuzz_hello missing (clang with libFuzzer)" | tee -a "$RESULTS"
+fi
+
+# 4. netns integration: each script sets up and tears down its own world
 for t in tests/integration/test_*.sh; do
 	[ -e "$t" ] || continue
 	run_tier "integration/$(basename "$t" .sh)" bash "$t"
