@@ -84,14 +84,19 @@ def bidi(a):
         s.shutdown(socket.SHUT_WR)
 
     t0 = time.time()
-    t = threading.Thread(target=sender)
-    t.start()
     h = hashlib.sha256()
     got, buf = 0, bytearray(1 << 20)
     mv = memoryview(buf)
     tail = b""
+    t = threading.Thread(target=sender)
+    started = False
     while True:
         k = s.recv_into(mv)
+        if not started:
+            # like a TLS client, write only once the server has answered: a
+            # client still writing at the hand-over may be reset (README)
+            t.start()
+            started = True
         if not k:
             break
         if got < a.bytes:
@@ -101,7 +106,8 @@ def bidi(a):
         else:
             tail += bytes(mv[:k])
         got += k
-    t.join()
+    if started:
+        t.join()
     secs = time.time() - t0
     line = tail.decode(errors="replace").split()
     res = {"bytes": a.bytes, "secs": round(secs, 2),
