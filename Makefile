@@ -83,10 +83,10 @@ fuzz: $(OUTPUT)/tests/fuzz_hello $(OUTPUT)/tests/fuzz_seeds
 	$(Q)tests/fuzz/run.sh $(FUZZ_SECS)
 
 # unit + BPF_PROG_TEST_RUN + netns integration; one summary line at the end
-test: all $(UNIT_BINS) $(OUTPUT)/tests/bpf_runner $(OUTPUT)/tests/fuzz_hello $(OUTPUT)/tests/fuzz_seeds
+test: deps all $(UNIT_BINS) $(OUTPUT)/tests/bpf_runner $(OUTPUT)/tests/fuzz_hello $(OUTPUT)/tests/fuzz_seeds
 	$(Q)tests/run.sh
 
-demo: all
+demo: deps all
 	$(Q)scripts/demo.sh
 
 bench: all
