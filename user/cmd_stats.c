@@ -19,9 +19,19 @@
 #include "pin.h"
 
 static const char *const verdict_names[] = { "none", "allow", "deny" };
+/* one table for the CLI and the daemon's log lines */
 static const char *const reason_names[SNIGATE_REASON__MAX] = {
-	"match", "default", "no_sni", "not_tls", "malformed", "oversize",
-	"bad_name", "timeout", "upstream", "limit", "aborted",
+	[SNIGATE_REASON_MATCH] = "match",
+	[SNIGATE_REASON_DEFAULT] = "default",
+	[SNIGATE_REASON_NO_SNI] = "no_sni",
+	[SNIGATE_REASON_NOT_TLS] = "not_tls",
+	[SNIGATE_REASON_MALFORMED] = "malformed",
+	[SNIGATE_REASON_OVERSIZE] = "oversize",
+	[SNIGATE_REASON_BAD_NAME] = "bad_name",
+	[SNIGATE_REASON_TIMEOUT] = "timeout",
+	[SNIGATE_REASON_UPSTREAM] = "upstream",
+	[SNIGATE_REASON_LIMIT] = "limit",
+	[SNIGATE_REASON_ABORTED] = "aborted",
 };
 
 const char *verdict_name(int v)

@@ -30,6 +30,7 @@
 #include "addr.h"
 #include "json.h"
 #include "log.h"
+#include "main.h"
 #include "pattern.h"
 #include "proxy_int.h"
 #include "resolve.h"
@@ -39,26 +40,7 @@
 #define HELLO_POLL_MS	200		/* look for a verdict without a wake-up after this */
 #define PUBLISH_MS	1000		/* `snigate conns` byte counts: this fresh */
 
-static const char *const reason_names[SNIGATE_REASON__MAX] = {
-	[SNIGATE_REASON_MATCH] = "match",
-	[SNIGATE_REASON_DEFAULT] = "default",
-	[SNIGATE_REASON_NO_SNI] = "no_sni",
-	[SNIGATE_REASON_NOT_TLS] = "not_tls",
-	[SNIGATE_REASON_MALFORMED] = "malformed",
-	[SNIGATE_REASON_OVERSIZE] = "oversize",
-	[SNIGATE_REASON_BAD_NAME] = "bad_name",
-	[SNIGATE_REASON_TIMEOUT] = "timeout",
-	[SNIGATE_REASON_UPSTREAM] = "upstream",
-	[SNIGATE_REASON_LIMIT] = "limit",
-	[SNIGATE_REASON_ABORTED] = "aborted",
-};
-
 static const char *const shape_names[] = { "unknown", "one_segment", "segments", "records" };
-
-const char *conn_reason_name(enum snigate_reason r)
-{
-	return r < SNIGATE_REASON__MAX ? reason_names[r] : "unknown";
-}
 
 uint64_t now_ms(void)
 {
@@ -162,7 +144,7 @@ static void log_conn(struct proxy *p, struct conn *c, uint64_t up, uint64_t down
 		jw_string_field(&w, "client", caddr);
 		jw_string_field(&w, "sni", c->sni[0] ? c->sni : "-");
 		jw_string_field(&w, "verdict", verdict);
-		jw_string_field(&w, "reason", conn_reason_name(c->reason));
+		jw_string_field(&w, "reason", reason_name(c->reason));
 		jw_string_field(&w, "upstream", uaddr);
 		jw_uint_field(&w, "bytes_up", up);
 		jw_uint_field(&w, "bytes_down", down);
@@ -180,7 +162,7 @@ static void log_conn(struct proxy *p, struct conn *c, uint64_t up, uint64_t down
 		printf("%s.%03ldZ client=%s sni=%s verdict=%s reason=%s upstream=%s bytes_up=%llu "
 		       "bytes_down=%llu duration_ms=%llu hello=%s ech=%d\n",
 		       when, wall.tv_nsec / 1000000, caddr, c->sni[0] ? c->sni : "-", verdict,
-		       conn_reason_name(c->reason), uaddr, (unsigned long long)up,
+		       reason_name(c->reason), uaddr, (unsigned long long)up,
 		       (unsigned long long)down, (unsigned long long)dur, shape_names[c->shape & 3],
 		       c->ech);
 	}
@@ -633,12 +615,14 @@ static int conn_relay(struct proxy *p, struct conn *c)
  */
 void conn_publish_bytes(struct proxy *p, struct conn *c)
 {
-	uint64_t now = now_ms(), moved = c->dir[0].spliced + c->dir[1].spliced;
+	uint64_t now, moved = c->dir[0].spliced + c->dir[1].spliced;
 	struct snigate_sock st;
 	int i;
 
-	if (moved == c->published_bytes || now < c->start_ms + PUBLISH_MS ||
-	    now < c->published_ms + PUBLISH_MS)
+	if (moved == c->published_bytes)
+		return;		/* idle: the tick calls this for every relayed connection */
+	now = now_ms();
+	if (now < c->start_ms + PUBLISH_MS || now < c->published_ms + PUBLISH_MS)
 		return;
 	c->published_ms = now;
 	c->published_bytes = moved;

@@ -104,6 +104,11 @@ fail:
 	return err;
 }
 
+void loader_unpin(struct loader *l)
+{
+	bpf_object__unpin_maps(l->skel->obj, NULL);
+}
+
 void loader_close(struct loader *l)
 {
 	if (l->policy_fd > 0 && (!l->skel || l->policy_fd != bpf_map__fd(l->skel->maps.snigate_policy)))

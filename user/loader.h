@@ -24,6 +24,9 @@ struct loader {
 int loader_open(struct loader *l, const struct snigate_config *cfg);
 void loader_close(struct loader *l);
 
+/* Remove the pins of every pinned map (the policy in force included). */
+void loader_unpin(struct loader *l);
+
 /* Run the socket iterator (each socket locked while it looks): receivers
  * whose verdict asked for a pause leave snigate_pump. Returns 0 or -errno.
  */

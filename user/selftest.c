@@ -184,21 +184,6 @@ out:
 	return rc;
 }
 
-/* The private pin directory goes with its pins. */
-static void remove_pins(const char *dir)
-{
-	static const char *const names[] = { SNIGATE_MAP_POLICY, SNIGATE_MAP_CONFIG,
-					     SNIGATE_MAP_STATS, SNIGATE_MAP_SOCKSTATE };
-	char path[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-}
-
 int selftest_run(void)
 {
 	struct snigate_config cfg = { .default_verdict = SNIGATE_VERDICT_DENY, .backlog_high = 1 << 20 };
@@ -243,8 +228,9 @@ out:
 		close(cli);
 	if (lfd >= 0)
 		close(lfd);
+	loader_unpin(&l);	/* the private pin directory goes with its pins */
 	loader_close(&l);
-	remove_pins(dir);
+	rmdir(dir);
 	pin_dir = saved;
 	return rc;
 }
