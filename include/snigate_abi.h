@@ -126,6 +126,10 @@ struct snigate_sock {
 	__u16 rport;			/* remote port, host order */
 	__u16 family;			/* AF_INET or AF_INET6 */
 	__u32 ech;			/* encrypted_client_hello offered */
+	__u64 down_bytes;		/* client side, splice relay: upstream -> client */
+	__u8 uaddr[16];			/* client side, once paired: where it went */
+	__u16 uport;
+	__u16 ufamily;
 	char sni[SNIGATE_NAME_MAX];	/* server name as sent, lower-cased */
 };
 
@@ -145,12 +149,14 @@ struct snigate_sock {
  */
 #define SNIGATE_CHUNK		4096
 #define SNIGATE_HELLO_MAX	(1536 * 1024)	/* bytes a client may send before its upstream is ready */
+#define SNIGATE_HELLORB_SIZE	(512 * 1024)
 
 enum snigate_rec_type {
 	SNIGATE_REC_DATA = 1,		/* len bytes of the client's stream */
-	SNIGATE_REC_VERDICT = 2,	/* the verdict is in snigate_sockst */
+	SNIGATE_REC_VERDICT = 2,	/* data: the socket's struct snigate_sock, verdict in it */
 };
 
+/* In the ring a record is offsetof(data) + len bytes long. */
 struct snigate_hello_rec {
 	__u64 cookie;
 	enum snigate_rec_type type;

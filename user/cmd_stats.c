@@ -113,16 +113,16 @@ int do_stats(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void remote_of(const struct snigate_sock *st, char *buf)
+static void format_addr(const __u8 addr[16], __u16 port, __u16 family, char *buf)
 {
 	struct sockaddr_storage ss = {};
 
-	ss.ss_family = st->family;
-	if (st->family == AF_INET6)
-		memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, st->raddr, 16);
+	ss.ss_family = family;
+	if (family == AF_INET6)
+		memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, addr, 16);
 	else
-		memcpy(&((struct sockaddr_in *)&ss)->sin_addr, st->raddr, 4);
-	addr_set_port(&ss, st->rport);
+		memcpy(&((struct sockaddr_in *)&ss)->sin_addr, addr, 4);
+	addr_set_port(&ss, port);
 	addr_format(&ss, buf);
 }
 
@@ -156,12 +156,14 @@ int do_conns(int argc, char **argv)
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &st) || st.side != SNIGATE_SIDE_CLIENT)
 			continue;
-		remote_of(&st, caddr);
+		format_addr(st.raddr, st.rport, st.family, caddr);
 		strcpy(uaddr, "-");
-		if (st.peer_cookie && bpf_map_lookup_elem(fd, &st.peer_cookie, &up) == 0) {
-			remote_of(&up, uaddr);
+		if (st.ufamily)
+			format_addr(st.uaddr, st.uport, st.ufamily, uaddr);
+		/* the splice relay counts here; sockmap's BPF in the peer's entry */
+		down = st.down_bytes;
+		if (st.peer_cookie && bpf_map_lookup_elem(fd, &st.peer_cookie, &up) == 0)
 			down = up.redir_bytes;
-		}
 		if (json_output) {
 			jw_start_object(&w);
 			jw_string_field(&w, "client", caddr);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,14 +68,19 @@ static __u64 sock_cookie(int fd)
 	return cookie;
 }
 
+static void fill_addr(__u8 addr[16], __u16 *port, __u16 *family, const struct sockaddr_storage *ss)
+{
+	*family = ss->ss_family;
+	*port = addr_port(ss);
+	if (ss->ss_family == AF_INET6)
+		memcpy(addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	else
+		memcpy(addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+}
+
 static void fill_remote(struct snigate_sock *st, const struct sockaddr_storage *ss)
 {
-	st->family = ss->ss_family;
-	st->rport = addr_port(ss);
-	if (ss->ss_family == AF_INET6)
-		memcpy(st->raddr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-	else
-		memcpy(st->raddr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	fill_addr(st->raddr, &st->rport, &st->family, ss);
 }
 
 static int ep_set(struct proxy *p, int op, int fd, uint32_t events, struct conn_ref *ref)
@@ -97,7 +103,7 @@ void conn_set_sndbuf(struct proxy *p, int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
 }
 
-static void conn_set_rcvbuf(struct proxy *p, int fd)
+void conn_set_rcvbuf(struct proxy *p, int fd)
 {
 	int rcv = p->rcvbuf;
 
@@ -166,7 +172,7 @@ static void log_conn(struct proxy *p, struct conn *c, uint64_t up, uint64_t down
 		       (unsigned long long)down, (unsigned long long)dur, shape_names[c->shape & 3],
 		       c->ech);
 	}
-	fflush(stdout);
+	/* stdout is flushed once per loop pass (proxy.c) */
 }
 
 static uint64_t redir_bytes(struct proxy *p, __u64 cookie)
@@ -198,11 +204,11 @@ void conn_close(struct proxy *p, struct conn *c, bool reset)
 	p->bytes_down += c->dir[1].spliced;
 
 	if (c->ccookie) {
-		bpf_map_delete_elem(p->l.sockst_fd, &c->ccookie);
+		proxy_forget(p, c->ccookie);
 		proxy_hash_del(p, c->ccookie);
 	}
 	if (c->ucookie) {
-		bpf_map_delete_elem(p->l.sockst_fd, &c->ucookie);
+		proxy_forget(p, c->ucookie);
 		proxy_hash_del(p, c->ucookie);
 	}
 	if (reset) {
@@ -257,7 +263,8 @@ static void conn_refuse(struct proxy *p, struct conn *c, enum snigate_reason rea
 	conn_close(p, c, false);
 }
 
-int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer)
+int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer,
+		const struct sockaddr_storage *listen_addr)
 {
 	struct snigate_sock st = {};
 	socklen_t len = sizeof(struct sockaddr_storage);
@@ -280,24 +287,31 @@ int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer)
 	c->cref = (struct conn_ref){ c, 0 };
 	c->uref = (struct conn_ref){ c, 1 };
 	c->ccookie = sock_cookie(fd);
-	conn_set_rcvbuf(p, fd);
+	if (p->o->data_path == DATA_PATH_SOCKMAP)
+		conn_set_rcvbuf(p, fd);	/* after the handshake: see setup() */
 
 	/* where the client was going: the redirect's original destination,
 	 * or with TPROXY the local address itself
 	 */
-	getsockname(fd, (struct sockaddr *)&local, &len);
 	if (p->o->transparent) {
-		c->odst = local;
+		getsockname(fd, (struct sockaddr *)&c->odst, &len);
 		c->have_odst = true;
 	} else {
 		len = sizeof(c->odst);
-		if (local.ss_family == AF_INET6)
+		if (peer->ss_family == AF_INET6)
 			c->have_odst = !getsockopt(fd, SOL_IPV6, 80 /* IP6T_SO_ORIGINAL_DST */,
 						   &c->odst, &len);
 		else
 			c->have_odst = !getsockopt(fd, SOL_IP, 80 /* SO_ORIGINAL_DST */, &c->odst, &len);
-		if (c->have_odst && addr_equal(&c->odst, &local))
-			c->have_odst = false;	/* dialled us directly: no redirect */
+		/* dialled us directly (no redirect): conntrack names our own
+		 * address. Only a destination on our port can be that.
+		 */
+		if (c->have_odst && addr_port(&c->odst) == addr_port(listen_addr)) {
+			len = sizeof(local);
+			getsockname(fd, (struct sockaddr *)&local, &len);
+			if (addr_equal(&c->odst, &local))
+				c->have_odst = false;
+		}
 	}
 
 	c->next = p->conns;
@@ -308,7 +322,7 @@ int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer)
 	proxy_hash_add(p, c, c->ccookie);
 
 	st.side = SNIGATE_SIDE_CLIENT;
-	st.start_ns = now_ns();
+	st.start_ns = c->start_ns = now_ns();
 	fill_remote(&st, peer);
 	/* state first: the parser and the verdict look it up */
 	if (bpf_map_update_elem(p->l.sockst_fd, &c->ccookie, &st, BPF_ANY) ||
@@ -336,7 +350,7 @@ int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer)
 int conn_append(struct conn *c, const void *data, size_t len)
 {
 	if (c->buf_len + len > c->buf_cap) {
-		size_t cap = c->buf_cap ? c->buf_cap : 16384 + 512;
+		size_t cap = c->buf_cap ? c->buf_cap : 2048;	/* most hellos fit */
 		uint8_t *nb;
 
 		while (cap < c->buf_len + len)
@@ -436,25 +450,31 @@ static void conn_on_verdict(struct proxy *p, struct conn *c, const struct snigat
 	conn_start_upstream(p, c);
 }
 
-void conn_check_verdict(struct proxy *p, struct conn *c)
+void conn_on_state(struct proxy *p, struct conn *c, const struct snigate_sock *st)
 {
-	struct snigate_sock st;
-
-	if (c->state != CONN_HELLO || bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &st))
+	if (c->state != CONN_HELLO)
 		return;
-	if (!(st.flags & SNIGATE_SOCK_DECIDED)) {
+	if (!(st->flags & SNIGATE_SOCK_DECIDED)) {
 		if (c->client_eof) {
 			c->reason = SNIGATE_REASON_MALFORMED;
 			conn_close(p, c, false);
 		}
 		return;
 	}
-	if (st.flags & SNIGATE_SOCK_OVERFLOW) {
+	if (st->flags & SNIGATE_SOCK_OVERFLOW) {
 		proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_OVERSIZE);
 		conn_refuse(p, c, SNIGATE_REASON_OVERSIZE, TLS_ALERT_ACCESS_DENIED);
 		return;
 	}
-	conn_on_verdict(p, c, &st);
+	conn_on_verdict(p, c, st);
+}
+
+void conn_check_verdict(struct proxy *p, struct conn *c)
+{
+	struct snigate_sock st;
+
+	if (c->state == CONN_HELLO && bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &st) == 0)
+		conn_on_state(p, c, &st);
 }
 
 static void conn_fail_upstream(struct proxy *p, struct conn *c, const char *why)
@@ -500,11 +520,15 @@ static void conn_dial_next(struct proxy *p, struct conn *c)
 			continue;
 		}
 		conn_set_sndbuf(p, fd);
+		if (p->o->data_path == DATA_PATH_SPLICE)
+			conn_set_rcvbuf(p, fd);
 		c->deadline_ms = now_ms() + p->o->connect_timeout_ms;
 		if (connect(fd, (struct sockaddr *)&c->upstream, addr_len(&c->upstream)) == 0 ||
 		    errno == EINPROGRESS) {
 			c->ufd = fd;
-			if (ep_set(p, EPOLL_CTL_ADD, fd, EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->uref)) {
+			/* data and EOF too: the relay then needs no epoll_ctl */
+			if (ep_set(p, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+				   &c->uref)) {
 				conn_fail_upstream(p, c, strerror(errno));
 				return;
 			}
@@ -549,6 +573,7 @@ static int conn_splice(struct proxy *p, struct conn *c)
 	conn_upstream_state(c, &ust);
 	cst.peer_cookie = c->ucookie;
 	cst.flags |= SNIGATE_SOCK_PAIRED;
+	fill_addr(cst.uaddr, &cst.uport, &cst.ufamily, &c->upstream);
 	memcpy(cst.sni, c->sni, sizeof(cst.sni));
 
 	conn_init_dirs(c);
@@ -582,42 +607,57 @@ static int conn_splice(struct proxy *p, struct conn *c)
 	return 0;
 }
 
-/* The splice relay takes over (the default data path). The upstream gets a
- * state entry too, so `snigate conns` shows where the client went.
+/* A relayed connection's one state entry (the client's; BPF no longer
+ * writes it): what `snigate conns` shows, written whole from what we know.
+ */
+static void conn_client_state(struct conn *c, struct snigate_sock *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->side = SNIGATE_SIDE_CLIENT;
+	st->flags = SNIGATE_SOCK_DECIDED | SNIGATE_SOCK_PAIRED;
+	st->verdict = c->verdict;
+	st->reason = c->reason;
+	st->shape = c->shape;
+	st->ech = c->ech;
+	st->hello_len = c->buf_len;
+	st->start_ns = c->start_ns;
+	st->redir_bytes = c->dir[0].user_bytes + c->dir[0].spliced;
+	st->down_bytes = c->dir[1].spliced;
+	fill_remote(st, &c->client);
+	fill_addr(st->uaddr, &st->uport, &st->ufamily, &c->upstream);
+	memcpy(st->sni, c->sni, sizeof(st->sni));
+}
+
+/* The splice relay takes over (the default data path). Both sockets are
+ * already registered for what it waits on; bytes or EOF that came before
+ * this point without an epoll edge are moved now.
  */
 static int conn_relay(struct proxy *p, struct conn *c)
 {
-	struct snigate_sock cst, ust;
+	struct snigate_sock cst;
 	int err;
 
 	conn_init_dirs(c);
-	conn_upstream_state(c, &ust);
-	bpf_map_update_elem(p->l.sockst_fd, &c->ucookie, &ust, BPF_ANY);
-	proxy_hash_add(p, c, c->ucookie);
-	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &cst) == 0) {
-		cst.peer_cookie = c->ucookie;
-		cst.flags |= SNIGATE_SOCK_PAIRED;
-		bpf_map_update_elem(p->l.sockst_fd, &c->ccookie, &cst, BPF_EXIST);
-	}
+	conn_client_state(c, &cst);
+	bpf_map_update_elem(p->l.sockst_fd, &c->ccookie, &cst, BPF_EXIST);
 	c->relay = true;
 	c->state = CONN_SPLICED;
 	c->deadline_ms = 0;
 	err = relay_start(p, c);
 	if (err)
 		return err;
-	relay_event(p, c, 0);	/* bytes may already wait on either side */
+	if (c->early_io || c->client_eof)
+		relay_event(p, c, 0);
 	return 0;
 }
 
 /* Publish the relay's byte counts for `snigate conns`: at most once a
- * second, and not for connections younger than that (most are short, and
- * each publication costs four system calls).
+ * second, and not for connections younger than that (most are short).
  */
 void conn_publish_bytes(struct proxy *p, struct conn *c)
 {
 	uint64_t now, moved = c->dir[0].spliced + c->dir[1].spliced;
 	struct snigate_sock st;
-	int i;
 
 	if (moved == c->published_bytes)
 		return;		/* idle: the tick calls this for every relayed connection */
@@ -626,12 +666,8 @@ void conn_publish_bytes(struct proxy *p, struct conn *c)
 		return;
 	c->published_ms = now;
 	c->published_bytes = moved;
-	for (i = 0; i < 2; i++) {
-		if (bpf_map_lookup_elem(p->l.sockst_fd, &c->dir[i].src_cookie, &st))
-			continue;
-		st.redir_bytes = c->dir[i].spliced;
-		bpf_map_update_elem(p->l.sockst_fd, &c->dir[i].src_cookie, &st, BPF_EXIST);
-	}
+	conn_client_state(c, &st);
+	bpf_map_update_elem(p->l.sockst_fd, &c->ccookie, &st, BPF_EXIST);
 }
 
 /* Write the buffered hello upstream; splice when all of it is out. */
@@ -665,12 +701,14 @@ static void conn_handover(struct proxy *p, struct conn *c)
 
 static void conn_leave_hello(struct proxy *p, struct conn *c);
 
-static void conn_on_connected(struct proxy *p, struct conn *c)
+static void conn_on_connected(struct proxy *p, struct conn *c, uint32_t events)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &len);
+	/* a failed connect always reports EPOLLERR */
+	if (events & (EPOLLERR | EPOLLHUP))
+		getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &len);
 	if (err) {
 		char a[ADDR_STRLEN];
 
@@ -682,23 +720,25 @@ static void conn_on_connected(struct proxy *p, struct conn *c)
 		conn_dial_next(p, c);
 		return;
 	}
-	c->ucookie = sock_cookie(c->ufd);
-	conn_set_rcvbuf(p, c->ufd);
+	if (p->o->data_path == DATA_PATH_SOCKMAP) {
+		c->ucookie = sock_cookie(c->ufd);	/* its own sockmap and state entries */
+		conn_set_rcvbuf(p, c->ufd);
+	}
 	conn_leave_hello(p, c);
 }
 
 /* How many bytes the kernel consumed from fd: received minus still queued
- * (FIN counts as one received byte, never as a queued one).
+ * (FIN counts as one received byte, never as a queued one). *inq: queued.
  */
-static int64_t consumed_bytes(int fd, bool eof)
+static int64_t consumed_bytes(int fd, bool eof, int *inq)
 {
 	struct tcp_info ti = {};
 	socklen_t len = sizeof(ti);
-	int inq = 0;
 
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) || ioctl(fd, SIOCINQ, &inq))
+	*inq = 0;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) || ioctl(fd, SIOCINQ, inq))
 		return -1;
-	return (int64_t)ti.tcpi_bytes_received - inq - (eof ? 1 : 0);
+	return (int64_t)ti.tcpi_bytes_received - *inq - (eof ? 1 : 0);
 }
 
 /* The client leaves the hello parser; the data path reads the socket from
@@ -713,30 +753,42 @@ static void conn_leave_hello(struct proxy *p, struct conn *c)
 {
 	struct snigate_sock st;
 	int64_t consumed;
+	int inq, tries;
 
 	bpf_map_delete_elem(p->l.hello_fd, &c->ccookie);
-	setsockopt(c->cfd, SOL_SOCKET, SO_RCVLOWAT, &(int){ 1 }, sizeof(int));
-	ring_buffer__consume(p->l.events);	/* every chunk shipped so far */
-	if (c->closed)
-		return;
-	if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &st)) {
-		conn_close(p, c, true);
-		return;
+	for (tries = 0;; tries++) {
+		setsockopt(c->cfd, SOL_SOCKET, SO_RCVLOWAT, &(int){ 1 }, sizeof(int));
+		ring_buffer__consume(p->l.events);	/* every chunk shipped so far */
+		if (c->closed)
+			return;
+		consumed = consumed_bytes(c->cfd, c->client_eof, &inq);
+		/* fewer consumed than shipped: a round on another CPU has
+		 * shipped its bytes but not yet moved the socket's read
+		 * pointer; it finishes within microseconds
+		 */
+		if (consumed < 0 || consumed >= (int64_t)c->buf_len || tries == 3)
+			break;
+		sched_yield();
 	}
-	if (st.flags & SNIGATE_SOCK_OVERFLOW) {
-		c->reason = SNIGATE_REASON_OVERSIZE;
-		proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_OVERSIZE);
-		conn_close(p, c, true);
-		return;
-	}
-	consumed = consumed_bytes(c->cfd, c->client_eof);
 	if (consumed != (int64_t)c->buf_len && !(c->client_eof && consumed == (int64_t)c->buf_len + 1)) {
-		pr_info("%s: %lld bytes consumed in the kernel, %zu reached the daemon: resetting",
-			c->sni, (long long)consumed, c->buf_len);
-		c->reason = SNIGATE_REASON_ABORTED;
+		/* a chunk that did not fit the ring, or one the kernel dropped */
+		if (bpf_map_lookup_elem(p->l.sockst_fd, &c->ccookie, &st) == 0 &&
+		    (st.flags & SNIGATE_SOCK_OVERFLOW)) {
+			c->reason = SNIGATE_REASON_OVERSIZE;
+			proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_OVERSIZE);
+		} else {
+			pr_info("%s: %lld bytes consumed in the kernel, %zu reached the daemon: resetting",
+				c->sni, (long long)consumed, c->buf_len);
+			c->reason = SNIGATE_REASON_ABORTED;
+		}
 		conn_close(p, c, true);
 		return;
 	}
+	/* bytes that came after the delete are announced by epoll, but those
+	 * queued while the parser let go of the socket may not be
+	 */
+	if (inq > 0)
+		c->early_io = true;
 	c->state = CONN_HANDOVER;
 	conn_handover(p, c);
 }
@@ -964,10 +1016,14 @@ void conn_event(struct proxy *p, struct conn_ref *ref, uint32_t events)
 	case CONN_RESOLVING:
 		break;
 	case CONN_CONNECTING:
+		if (events & (EPOLLIN | EPOLLRDHUP))
+			c->early_io = true;	/* the relay looks when it starts */
 		if (ref->which == 1 && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
-			conn_on_connected(p, c);
+			conn_on_connected(p, c, events);
 		break;
 	case CONN_HANDOVER:
+		if (events & (EPOLLIN | EPOLLRDHUP))
+			c->early_io = true;
 		if (ref->which == 1 && (events & EPOLLOUT))
 			conn_handover(p, c);
 		else if (events & EPOLLERR)

@@ -65,6 +65,7 @@ struct conn {
 	struct sockaddr_storage client, odst, upstream;
 	bool have_odst;
 	uint64_t start_ms, deadline_ms;	/* deadline: hello or connect timeout, 0 = none */
+	__u64 start_ns;			/* CLOCK_MONOTONIC at accept, as in snigate_sockst */
 	uint64_t published_ms;		/* last byte counts written for `snigate conns` */
 	uint64_t published_bytes;
 	char sni[SNIGATE_NAME_MAX];
@@ -79,13 +80,16 @@ struct conn {
 	uint8_t *buf;			/* hello + early bytes, forwarded at handover */
 	size_t buf_len, buf_off, buf_cap;
 	bool client_eof;		/* client FIN seen before the splice */
+	bool early_io;			/* bytes or EOF may wait unannounced when the relay starts */
+	bool cfd_out;			/* client socket registered for EPOLLOUT (relay) */
 	struct conn_dir dir[2];		/* 0: client -> upstream, 1: upstream -> client */
 };
 
 /* Create state for an accepted client socket and start its hello phase.
  * Returns 0, or -errno (fd closed).
  */
-int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer);
+int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer,
+		const struct sockaddr_storage *listen_addr);
 
 /* epoll said something about one of c's sockets. */
 void conn_event(struct proxy *p, struct conn_ref *ref, uint32_t events);
@@ -93,6 +97,8 @@ void conn_event(struct proxy *p, struct conn_ref *ref, uint32_t events);
 /* A hello-phase chunk from the ring (conn_append) and the verdict notice. */
 int conn_append(struct conn *c, const void *data, size_t len);
 void conn_check_verdict(struct proxy *p, struct conn *c);
+/* The same, with the state the verdict record carried. */
+void conn_on_state(struct proxy *p, struct conn *c, const struct snigate_sock *st);
 
 /* A resolver answer for c. */
 void conn_resolved(struct proxy *p, struct conn *c, int gai_err, struct addrinfo *ai);
@@ -120,6 +126,8 @@ void conn_close(struct proxy *p, struct conn *c, bool reset);
 
 /* The send-buffer bound from --conn-mem (set before connect/listen). */
 void conn_set_sndbuf(struct proxy *p, int fd);
+/* The receive-buffer bound (splice relay: before listen/connect). */
+void conn_set_rcvbuf(struct proxy *p, int fd);
 
 uint64_t now_ms(void);
 

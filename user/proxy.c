@@ -185,10 +185,11 @@ static void check_deadlines(struct proxy *p)
 static int on_hello_record(void *ctx, void *data, size_t size)
 {
 	const struct snigate_hello_rec *rec = data;
+	const size_t hdr = offsetof(struct snigate_hello_rec, data);
 	struct proxy *p = ctx;
 	struct conn *c;
 
-	if (size < offsetof(struct snigate_hello_rec, data))
+	if (size < hdr || rec->len > size - hdr)
 		return 0;
 	c = proxy_hash_find(p, rec->cookie);
 	if (!c || c->closed)
@@ -202,7 +203,14 @@ static int on_hello_record(void *ctx, void *data, size_t size)
 		if (c->state == CONN_HELLO && c->user_parse)
 			conn_check_verdict(p, c);	/* more records of a split hello */
 	} else if (rec->type == SNIGATE_REC_VERDICT) {
-		conn_check_verdict(p, c);
+		struct snigate_sock st;
+
+		if (rec->len == sizeof(st)) {
+			memcpy(&st, rec->data, sizeof(st));
+			conn_on_state(p, c, &st);
+		} else {
+			conn_check_verdict(p, c);
+		}
 	}
 	return 0;
 }
@@ -237,13 +245,20 @@ static void on_resolved(struct proxy *p)
 	}
 }
 
-static void on_accept(struct proxy *p, int lfd)
+/* Accept in batches: each accepted client's hello may reach the ring at
+ * once, and the ring is consumed between batches (the listener is
+ * level-triggered, so what is left comes back in the next pass).
+ */
+#define ACCEPT_BATCH 64
+
+static void on_accept(struct proxy *p, int which)
 {
+	int lfd = p->listen_fd[which], n;
 	struct sockaddr_storage peer;
 	socklen_t len;
 	int fd;
 
-	for (;;) {
+	for (n = 0; n < ACCEPT_BATCH; n++) {
 		len = sizeof(peer);
 		fd = accept4(lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
@@ -256,8 +271,32 @@ static void on_accept(struct proxy *p, int lfd)
 			close(fd);
 			continue;
 		}
-		conn_accept(p, fd, &peer);
+		conn_accept(p, fd, &peer, &p->o->listen[which]);
 	}
+}
+
+void proxy_forget(struct proxy *p, __u64 cookie)
+{
+	if (p->nstale == STALE_BATCH)
+		proxy_flush(p);
+	p->stale[p->nstale++] = cookie;
+}
+
+/* What the loop pass left for later: the log lines, and the state entries
+ * of closed connections, in one batch.
+ */
+void proxy_flush(struct proxy *p)
+{
+	__u32 n = p->nstale;
+	int i;
+
+	fflush(stdout);
+	if (!n)
+		return;
+	if (bpf_map_delete_batch(p->l.sockst_fd, p->stale, &n, NULL) && errno != ENOENT)
+		for (i = 0; i < p->nstale; i++)
+			bpf_map_delete_elem(p->l.sockst_fd, &p->stale[i]);
+	p->nstale = 0;
 }
 
 static int reload_policy(struct proxy *p)
@@ -289,8 +328,12 @@ static int open_listener(struct proxy *p, const struct sockaddr_storage *ss)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss->ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	/* accepted sockets inherit the send buffer */
+	/* accepted sockets inherit the buffer sizes (the sockmap path sets
+	 * the receive side after the handshake: see setup())
+	 */
 	conn_set_sndbuf(p, fd);
+	if (p->o->data_path == DATA_PATH_SPLICE)
+		conn_set_rcvbuf(p, fd);
 	if (p->o->transparent &&
 	    setsockopt(fd, ss->ss_family == AF_INET6 ? SOL_IPV6 : SOL_IP,
 		       ss->ss_family == AF_INET6 ? IPV6_TRANSPARENT : IP_TRANSPARENT, &one,
@@ -323,7 +366,9 @@ static int setup(struct proxy *p)
 	/* per direction (setsockopt's values are doubled): receive buffer 1/16
 	 * of the bound, send buffer 1/8. sockmap path: bytes redirected and not
 	 * yet acked stay under 1/20, under half the send buffer, or the psock
-	 * kworker stalls a jiffy on an unwritable socket
+	 * kworker stalls a jiffy on an unwritable socket. The sockmap path
+	 * sets the receive side after the handshake: locked before, it picks
+	 * a window scale that stalled paused senders on 16-byte windows
 	 */
 	p->rcvbuf = p->o->conn_mem / 32;
 	p->sndbuf = p->o->conn_mem / 16;
@@ -414,6 +459,7 @@ static void teardown(struct proxy *p)
 
 	while (p->conns)
 		conn_close(p, p->conns, false);
+	proxy_flush(p);
 	flush_byte_stats(p);
 	free_dead(p);
 	for (i = 0; i < p->o->nlisten; i++)
@@ -441,7 +487,10 @@ int proxy_run(const struct proxy_opts *o)
 	if (err)
 		goto out;
 
+	/* connection log lines go out once per loop pass, not one write each */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	while (!stop) {
+		proxy_flush(p);
 		n = epoll_wait(p->epfd, evs, sizeof(evs) / sizeof(evs[0]), -1);
 		if (n < 0 && errno != EINTR) {
 			err = -errno;
@@ -477,7 +526,7 @@ int proxy_run(const struct proxy_opts *o)
 			} else if (ref == &ref_events) {
 				ring_buffer__consume(p->l.events);
 			} else if (ref >= ref_listen && ref < ref_listen + PROXY_MAX_LISTEN) {
-				on_accept(p, p->listen_fd[ref->which]);
+				on_accept(p, ref->which);
 			} else {
 				conn_event(p, ref, evs[i].events);
 			}

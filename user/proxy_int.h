@@ -8,6 +8,7 @@
 #include "proxy.h"
 
 #define CONN_HASH_SIZE 16384
+#define STALE_BATCH 256
 
 struct proxy {
 	const struct proxy_opts *o;
@@ -25,12 +26,18 @@ struct proxy {
 	int rcvbuf, sndbuf;		/* per socket, from --conn-mem */
 	int pipe_size;			/* per direction (splice relay) */
 	uint64_t bytes_up, bytes_down;	/* relayed by closed connections, not yet in snigate_stats */
+	__u64 stale[STALE_BATCH];	/* state entries of closed connections, deleted in a batch */
+	int nstale;
 };
 
 void proxy_hash_add(struct proxy *p, struct conn *c, __u64 cookie);
 void proxy_hash_del(struct proxy *p, __u64 cookie);
 struct conn *proxy_hash_find(struct proxy *p, __u64 cookie);
 void proxy_work_add(struct proxy *p, struct conn *c);
+/* Delete cookie's snigate_sockst entry with the next batch. */
+void proxy_forget(struct proxy *p, __u64 cookie);
+/* Write out what the loop pass batched (log lines, deletions). */
+void proxy_flush(struct proxy *p);
 void proxy_stat_add_n(struct proxy *p, enum snigate_stat idx, __u64 n);
 #define proxy_stat_add(p, idx) proxy_stat_add_n(p, idx, 1)
 

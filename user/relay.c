@@ -68,32 +68,42 @@ void relay_release(struct conn_dir *d)
 	d->pipe[0] = d->pipe[1] = -1;
 }
 
+/* The sockets are registered already (edge-triggered): the client for data
+ * and EOF since accept, the upstream for all of it since connect. The
+ * client's write space is asked for only once a write to it would block.
+ */
 int relay_start(struct proxy *p, struct conn *c)
 {
-	struct conn_ref *refs[2] = { &c->cref, &c->uref };
-	int fds[2] = { c->cfd, c->ufd }, i, err;
+	int i, err;
 
 	for (i = 0; i < 2; i++) {
 		err = relay_open_pipe(p, &c->dir[i]);
 		if (err)
 			return err;
 	}
-	for (i = 0; i < 2; i++) {
-		struct epoll_event ev = {
-			.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-			.data.ptr = refs[i],
-		};
-
-		if (epoll_ctl(p->epfd, EPOLL_CTL_MOD, fds[i], &ev))
-			return -errno;
-	}
 	return 0;
 }
 
-/* Move what can move now in one direction. Returns 0, or -errno on a dead
- * socket (the caller resets the connection).
+static int relay_want_client_space(struct proxy *p, struct conn *c)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		.data.ptr = &c->cref,
+	};
+
+	/* MOD re-checks readiness: space freed meanwhile still wakes us */
+	if (epoll_ctl(p->epfd, EPOLL_CTL_MOD, c->cfd, &ev))
+		return -errno;
+	c->cfd_out = true;
+	return 0;
+}
+
+/* Move what can move now in one direction. *blocked: dst took less than
+ * there was. Returns 0, or -errno on a dead socket (the caller resets the
+ * connection). The FIN goes on as shutdown(), or, when the other direction
+ * is done too, as the close() that follows.
  */
-static int relay_dir(struct conn_dir *d)
+static int relay_dir(struct conn_dir *d, bool last, bool *blocked)
 {
 	bool src_dry = d->eof, dst_full = false;
 	ssize_t n;
@@ -125,9 +135,11 @@ static int relay_dir(struct conn_dir *d)
 			}
 		}
 	}
+	*blocked = dst_full;
 	/* FIN goes on once everything before it has */
 	if (d->eof && !d->in_pipe && !d->shut) {
-		shutdown(d->dst, SHUT_WR);
+		if (!last)
+			shutdown(d->dst, SHUT_WR);
 		d->shut = true;
 	}
 	return 0;
@@ -149,9 +161,15 @@ void relay_event(struct proxy *p, struct conn *c, uint32_t events)
 			return;
 		}
 	}
-	for (i = 0; i < 2 && !err; i++)
-		if (!c->dir[i].shut)
-			err = relay_dir(&c->dir[i]);
+	for (i = 0; i < 2 && !err; i++) {
+		bool blocked = false;
+
+		if (c->dir[i].shut)
+			continue;
+		err = relay_dir(&c->dir[i], c->dir[!i].shut, &blocked);
+		if (!err && blocked && i == 1 && !c->cfd_out)
+			err = relay_want_client_space(p, c);
+	}
 	if (err) {
 		pr_debug("relay %s: %s", c->sni, strerror(-err));
 		conn_close(p, c, true);

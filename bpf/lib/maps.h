@@ -94,26 +94,30 @@ struct {
 	__type(value, __u64);
 } snigate_pump SEC(".maps");
 
-/* Pause requests to user space (struct snigate_event). */
+/* Pause requests to user space (struct snigate_event; sockmap mode only). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, 16 * 1024);
 } snigate_events SEC(".maps");
 
-/* Hello-phase bytes and verdict notices, in stream order (struct
- * snigate_hello_rec). Shared by every client in its hello phase; when it is
- * full, the client whose chunk did not fit is refused (oversize). Its pages
- * are mapped into the daemon, so its size is daemon RSS too.
+/* Hello-phase bytes and verdicts, in stream order (struct snigate_hello_rec,
+ * each only as long as its payload: a typical hello and its verdict take
+ * about 1 KiB). Shared by every client in its hello phase; when it is full,
+ * the client whose chunk did not fit is refused (oversize). The daemon
+ * consumes it on every loop pass and accepts in batches, so it holds
+ * hundreds of hellos between two passes. Its pages are mapped into the
+ * daemon (twice, for wrap-around), so its size counts in the daemon's RSS.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 2 * 1024 * 1024);
+	__uint(max_entries, SNIGATE_HELLORB_SIZE);
 } snigate_hellorb SEC(".maps");
 
 /* Per-CPU scratch: too big for the 512-byte stack. */
 struct scratch {
 	struct sni_result res;
 	struct snigate_policy_key key;
+	struct snigate_hello_rec rec;	/* a record is built here, then copied to the ring */
 };
 
 struct {
