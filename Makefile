@@ -3,6 +3,7 @@
 # `make help` lists the targets.
 OUTPUT  := build
 CLANG   ?= clang
+LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
 CC      ?= cc
 ARCH    ?= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
@@ -31,9 +32,12 @@ all: $(OUTPUT)/snigate
 $(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
+# DWARF stripped, BTF kept: the skeleton embeds the object, so its size is
+# the daemon's size (and, while loading, RSS)
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

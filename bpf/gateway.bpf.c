@@ -188,9 +188,23 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 	if (!s)
 		return SK_DROP;
 	if (st->flags & SNIGATE_SOCK_DECIDED) {
-		if (st->verdict == SNIGATE_VERDICT_ALLOW || (st->flags & SNIGATE_SOCK_USER_PARSE))
-			if (!(st->flags & SNIGATE_SOCK_OVERFLOW) && hello_ship(skb, st, s, cookie))
+		if (st->flags & SNIGATE_SOCK_OVERFLOW)
+			return SK_DROP;
+		/* early data (bytes after an allowed hello, before the upstream
+		 * is ready) may fill only half the ring: the other half stays
+		 * for other clients' hellos
+		 */
+		if (!(st->flags & SNIGATE_SOCK_USER_PARSE)) {
+			if (st->verdict != SNIGATE_VERDICT_ALLOW)
+				return SK_DROP;		/* refused: user space closes it */
+			if (bpf_ringbuf_query(&snigate_hellorb, BPF_RB_AVAIL_DATA) >
+			    SNIGATE_HELLORB_SIZE / 2) {
 				st->flags |= SNIGATE_SOCK_OVERFLOW;
+				return SK_DROP;
+			}
+		}
+		if (hello_ship(skb, st, s, cookie))
+			st->flags |= SNIGATE_SOCK_OVERFLOW;
 		return SK_DROP;
 	}
 	__builtin_memset(&s->res, 0, sizeof(s->res));

@@ -149,7 +149,7 @@ struct snigate_sock {
  */
 #define SNIGATE_CHUNK		4096
 #define SNIGATE_HELLO_MAX	(1536 * 1024)	/* bytes a client may send before its upstream is ready */
-#define SNIGATE_HELLORB_SIZE	(512 * 1024)
+#define SNIGATE_HELLORB_SIZE	(256 * 1024)
 
 enum snigate_rec_type {
 	SNIGATE_REC_DATA = 1,		/* len bytes of the client's stream */

@@ -224,6 +224,8 @@ void conn_close(struct proxy *p, struct conn *c, bool reset)
 		close(c->ufd);
 	free(c->buf);
 	c->buf = NULL;
+	free(c->addrs);
+	c->addrs = NULL;
 
 	if (c->prev)
 		c->prev->next = c->next;
@@ -374,6 +376,13 @@ static void conn_start_upstream(struct proxy *p, struct conn *c)
 {
 	uint16_t port = c->have_odst ? addr_port(&c->odst) : 443;
 
+	/* only while dialling: a connection's memory stays small */
+	c->addrs = calloc(1, sizeof(*c->addrs));
+	if (!c->addrs) {
+		proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_LIMIT);
+		conn_refuse(p, c, SNIGATE_REASON_LIMIT, TLS_ALERT_INTERNAL_ERROR);
+		return;
+	}
 	if (p->o->upstream == UPSTREAM_ORIGDST) {
 		if (!c->have_odst) {
 			pr_info("no original destination for %s (not redirected?): refusing", c->sni);
@@ -381,13 +390,13 @@ static void conn_start_upstream(struct proxy *p, struct conn *c)
 			conn_refuse(p, c, SNIGATE_REASON_UPSTREAM, TLS_ALERT_INTERNAL_ERROR);
 			return;
 		}
-		c->addrs.n = 1;
-		c->addrs.a[0] = c->odst;
+		c->addrs->n = 1;
+		c->addrs->a[0] = c->odst;
 		c->state = CONN_CONNECTING;
 		conn_dial_next(p, c);
 		return;
 	}
-	if (resolve_cache_get(c->sni, port, now_ms(), &c->addrs)) {
+	if (resolve_cache_get(c->sni, port, now_ms(), c->addrs)) {
 		c->state = CONN_CONNECTING;
 		conn_dial_next(p, c);
 		return;
@@ -495,9 +504,9 @@ void conn_resolved(struct proxy *p, struct conn *c, int gai_err, struct addrinfo
 		conn_fail_upstream(p, c, gai_strerror(gai_err));
 		return;
 	}
-	resolve_addrs_from(ai, &c->addrs);
+	resolve_addrs_from(ai, c->addrs);
 	freeaddrinfo(ai);
-	resolve_cache_put(c->sni, c->upstream_port, now_ms(), &c->addrs);
+	resolve_cache_put(c->sni, c->upstream_port, now_ms(), c->addrs);
 	c->state = CONN_CONNECTING;
 	conn_dial_next(p, c);
 }
@@ -508,12 +517,12 @@ static void conn_dial_next(struct proxy *p, struct conn *c)
 	int fd;
 
 	for (;;) {
-		if (c->next_addr >= c->addrs.n) {
+		if (c->next_addr >= c->addrs->n) {
 			conn_fail_upstream(p, c, c->dial_err ? strerror(c->dial_err) :
 							       "no address answered");
 			return;
 		}
-		c->upstream = c->addrs.a[c->next_addr++];
+		c->upstream = c->addrs->a[c->next_addr++];
 		fd = socket(c->upstream.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
 			c->dial_err = errno;
@@ -720,6 +729,8 @@ static void conn_on_connected(struct proxy *p, struct conn *c, uint32_t events)
 		conn_dial_next(p, c);
 		return;
 	}
+	free(c->addrs);
+	c->addrs = NULL;
 	if (p->o->data_path == DATA_PATH_SOCKMAP) {
 		c->ucookie = sock_cookie(c->ufd);	/* its own sockmap and state entries */
 		conn_set_rcvbuf(p, c->ufd);

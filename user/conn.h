@@ -73,7 +73,7 @@ struct conn {
 	enum snigate_reason reason;
 	enum snigate_shape shape;
 	bool ech;
-	struct resolve_addrs addrs;	/* upstream candidates, tried in order */
+	struct resolve_addrs *addrs;	/* upstream candidates, tried in order; while dialling */
 	int next_addr;
 	int dial_err;			/* errno of the last failed candidate */
 	uint16_t upstream_port;		/* for the resolver's answer cache */

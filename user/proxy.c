@@ -249,7 +249,7 @@ static void on_resolved(struct proxy *p)
  * once, and the ring is consumed between batches (the listener is
  * level-triggered, so what is left comes back in the next pass).
  */
-#define ACCEPT_BATCH 64
+#define ACCEPT_BATCH 16
 
 static void on_accept(struct proxy *p, int which)
 {

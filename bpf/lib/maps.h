@@ -103,10 +103,11 @@ struct {
 /* Hello-phase bytes and verdicts, in stream order (struct snigate_hello_rec,
  * each only as long as its payload: a typical hello and its verdict take
  * about 1 KiB). Shared by every client in its hello phase; when it is full,
- * the client whose chunk did not fit is refused (oversize). The daemon
- * consumes it on every loop pass and accepts in batches, so it holds
- * hundreds of hellos between two passes. Its pages are mapped into the
- * daemon (twice, for wrap-around), so its size counts in the daemon's RSS.
+ * the client whose chunk did not fit is refused (oversize), and early data
+ * (after an allowed hello) may fill only half of it. The daemon consumes it
+ * on every loop pass and accepts 16 clients a pass, so it holds hundreds
+ * of hellos between two passes. Its pages are mapped into the daemon
+ * (twice, for wrap-around), so its size counts in the daemon's RSS.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
