@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <bpf/libbpf.h>
 #include "admit.h"
 #include "log.h"
 #include "proxy_int.h"
@@ -35,6 +36,8 @@ int admit_init(struct proxy *p)
 			pr_info("file descriptor limit raised from %llu to %llu", (unsigned long long)was,
 				(unsigned long long)rl.rlim_max);
 	}
+	/* libbpf reads the CPU count from a file on first use: not at the fd limit */
+	libbpf_num_possible_cpus();
 	p->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return p->reserve_fd < 0 ? -errno : 0;
 }
@@ -74,41 +77,52 @@ static void listeners_arm(struct proxy *p, bool on)
 	p->listen_paused = !on;
 }
 
-/* Out of descriptors: refuse one waiting connection with the reserved one.
- * Returns false when even that failed (then the listeners pause a tick).
+/* Out of descriptors (accept fails so before it looks for a connection):
+ * refuse one waiting connection with the reserved descriptor. Returns 1 when
+ * one was refused, 0 when none was waiting, -errno when even that failed
+ * (then the listeners pause a tick).
  */
-static bool refuse_without_fds(struct proxy *p, int lfd)
+static int refuse_without_fds(struct proxy *p, int lfd)
 {
-	int fd;
+	int fd, err;
 
 	if (p->reserve_fd < 0)
-		return false;
+		return -EMFILE;
 	close(p->reserve_fd);
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	err = errno;
 	if (fd >= 0)
-		refuse(p, fd, "out of file descriptors (ulimit -n; see README, 'Limits')");
+		refuse(p, fd, "out of file descriptors (raise ulimit -n / LimitNOFILE, or set --max-conns)");
 	p->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	return fd >= 0 && p->reserve_fd >= 0;
+	if (fd < 0)
+		return err == EAGAIN || err == EINTR || err == ECONNABORTED ? 0 : -err;
+	return p->reserve_fd >= 0 ? 1 : -EMFILE;
 }
 
 void admit_accept(struct proxy *p, int lfd)
 {
 	struct sockaddr_storage peer;
 	socklen_t len;
-	int fd;
+	int fd, rc;
 
 	for (;;) {
 		len = sizeof(peer);
 		fd = accept4(lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+			rc = -errno;
+			if (rc == -EAGAIN || rc == -EINTR || rc == -ECONNABORTED)
 				return;
-			if ((errno == EMFILE || errno == ENFILE) && refuse_without_fds(p, lfd))
-				continue;
+			if (rc == -EMFILE || rc == -ENFILE) {
+				rc = refuse_without_fds(p, lfd);
+				if (rc > 0)
+					continue;
+				if (rc == 0)
+					return;
+			}
 			/* nothing we can do this moment (ENOBUFS, ENOMEM, no
 			 * reserve): stop listening until the next tick
 			 */
-			pr_warn("accept: %s: pausing new connections for a moment", strerror(errno));
+			pr_warn("accept: %s: pausing new connections for a moment", strerror(-rc));
 			listeners_arm(p, false);
 			return;
 		}
