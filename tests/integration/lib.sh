@@ -13,7 +13,8 @@
 # other names (default sgt- 202 /sys/fs/bpf/snigate-test) so two runs can
 # coexist; SNIGATE_TEST_DAEMON_ARGS adds options to every `snigate proxy`;
 # DAEMON_GLOBAL adds global options (e.g. -d) before the command;
-# DAEMON_NOFILE (exported) starts the daemon under `ulimit -n` of that.
+# DAEMON_NOFILE (exported) starts the daemon under `ulimit -n` of that;
+# ONLY_TESTS="test_a test_b" runs only those (in scripts that pass it on).
 #
 # Everything a script starts is undone by `cleanup` (trap on EXIT INT TERM):
 # the processes it started (by PID), the topology, the pin directory and

@@ -32,11 +32,11 @@ bg_result() {
 	return $rc
 }
 
-# 3 MB echoed over 3 s; the allow file loses exact.test and SIGHUP
+# 3 MB echoed over 4 s; the allow file loses exact.test and SIGHUP
 # reloads it after 1 s: the live connection keeps flowing, a new one is denied
 test_reload_during_traffic() {
 	local out=$TMP/reload.out
-	bg_client "$out" --cmd ECHO --send 3000000 --pace 3 --timeout 15
+	bg_client "$out" --cmd ECHO --send 3000000 --pace 4 --timeout 15
 	sleep 1
 	printf '%s\n' later.test >"$ALLOW"
 	kill -HUP "$DPID"
@@ -52,7 +52,7 @@ test_reload_during_traffic() {
 # the same with `snigate allow del` while the bytes flow
 test_allow_del_during_traffic() {
 	local out=$TMP/del.out
-	bg_client "$out" --cmd SINK --send 3000000 --pace 3 --timeout 15
+	bg_client "$out" --cmd SINK --send 3000000 --pace 4 --timeout 15
 	sleep 1
 	sg allow del exact.test || bad "allow del failed" || return
 	expect_denied exact.test || bad "new connection after allow del: $WHY" || return
@@ -143,7 +143,7 @@ test_restart_while_draining() {
 	local out=$TMP/overlap.out old
 	daemon_stop
 	daemon_start --allow-file "$ALLOW" || bad "daemon did not start" || return
-	bg_client "$out" --cmd ECHO --send 3000000 --pace 3 --timeout 15
+	bg_client "$out" --cmd ECHO --send 3000000 --pace 6 --timeout 20
 	sleep 0.7
 	old=$DPID
 	kill -TERM "$old"
