@@ -58,6 +58,11 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/*.h $(wildcard include/*.
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $< user/pattern.c -o $@
 
+# the upstream guard is daemon code, without the BPF skeleton
+$(OUTPUT)/tests/test_guard: tests/unit/test_guard.c user/upstream_guard.c user/upstream_guard.h user/pattern.c user/proxy.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser $< user/upstream_guard.c user/pattern.c -o $@
+
 $(OUTPUT)/tests/%.bpf.o: tests/bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)/tests
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@

@@ -232,9 +232,14 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 		cfg = bpf_map_lookup_elem(&snigate_config, &zero);
 		if (cfg)
 			dflt = cfg->default_verdict;
-		d = snigate_decide(s, dflt);
-		verdict = d & 0xff;
-		reason = (d >> 8) & 0xff;
+		if (cfg && policy_ech_refused(cfg->ech_deny, s->res.ech)) {
+			verdict = SNIGATE_VERDICT_DENY;
+			reason = SNIGATE_REASON_ECH;
+		} else {
+			d = snigate_decide(s, dflt);
+			verdict = d & 0xff;
+			reason = (d >> 8) & 0xff;
+		}
 	} else {
 		verdict = SNIGATE_VERDICT_DENY;
 		reason = sni_rc_reason(rc);

@@ -78,4 +78,14 @@ static __always_inline enum snigate_verdict policy_decide(void *map, struct snig
 	return dflt;
 }
 
+/* The ECH rule, the same in the kernel's verdict and for hellos user space
+ * parses: with --ech deny a hello that offers encrypted_client_hello is
+ * refused whatever its outer name (the inner one is hidden from us); by
+ * default it is judged by the outer name. Returns true to refuse.
+ */
+static __always_inline int policy_ech_refused(__u32 ech_deny, __u32 ech_offered)
+{
+	return ech_deny && ech_offered;
+}
+
 #endif /* __POLICY_MATCH_H */

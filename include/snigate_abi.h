@@ -48,6 +48,12 @@ enum snigate_reason {
 	SNIGATE_REASON_UPSTREAM,	/* allowed, but the upstream could not be reached */
 	SNIGATE_REASON_LIMIT,		/* --max-conns reached, or a map is full */
 	SNIGATE_REASON_ABORTED,		/* the client went away before its hello was forwarded */
+	SNIGATE_REASON_ECH,		/* offers encrypted_client_hello and --ech deny */
+	SNIGATE_REASON_IP_SNI,		/* server_name is an IP literal (--upstream sni) */
+	SNIGATE_REASON_UPSTREAM_ADDR,	/* the name resolves only to addresses we never dial:
+					 * loopback, link-local, multicast, the gateway's own */
+	SNIGATE_REASON_DNS_MISMATCH,	/* --verify-dns: the name does not resolve to the
+					 * original destination (SNI spoofing) */
 	SNIGATE_REASON__MAX,
 };
 
@@ -82,6 +88,7 @@ struct snigate_config {
 	enum snigate_verdict default_verdict;
 	__u32 backlog_high;		/* pause a receiver when more than this many bytes
 					 * it sent on are not yet acked by the peer's receiver */
+	__u32 ech_deny;			/* --ech deny: refuse hellos that offer ECH */
 };
 
 /* Per-CPU counters. */
@@ -96,6 +103,9 @@ enum snigate_stat {
 	SNIGATE_STAT_SHAPE_ONE,		/* hello in one segment */
 	SNIGATE_STAT_SHAPE_SEGMENTS,	/* hello over several segments */
 	SNIGATE_STAT_SHAPE_RECORDS,	/* hello over several records */
+	SNIGATE_STAT_CLOSED_RESET,	/* relayed connections ended by a reset (either side) */
+	SNIGATE_STAT_CLOSED_IDLE,	/* closed by --idle-timeout or TCP keepalive */
+	SNIGATE_STAT_CLOSED_DRAIN,	/* still open at the end of --drain-timeout */
 	SNIGATE_STAT_DENY_BASE,		/* + enum snigate_reason: denials by reason */
 	SNIGATE_STAT__MAX = SNIGATE_STAT_DENY_BASE + SNIGATE_REASON__MAX,
 };

@@ -12,6 +12,7 @@
 #include "proxy.h"
 #include "resolve.h"
 #include "selftest.h"
+#include "upstream_guard.h"
 
 static int parse_seconds(const char *s, int *ms)
 {
@@ -57,6 +58,13 @@ int do_proxy(int argc, char **argv)
 		{ "data-path", required_argument, NULL, 'P' },
 		{ "resolve-ttl", required_argument, NULL, 'R' },
 		{ "no-selftest", no_argument, NULL, 'N' },
+		{ "idle-timeout", required_argument, NULL, 'I' },
+		{ "keepalive", required_argument, NULL, 'K' },
+		{ "drain-timeout", required_argument, NULL, 'T' },
+		{ "ech", required_argument, NULL, 'E' },
+		{ "allow-ip-sni", no_argument, NULL, 'i' },
+		{ "allow-upstream-net", required_argument, NULL, 'n' },
+		{ "verify-dns", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct proxy_opts o = {
@@ -65,6 +73,8 @@ int do_proxy(int argc, char **argv)
 		.conn_mem = 8 << 20,
 		.hello_timeout_ms = 10000,
 		.connect_timeout_ms = 5000,
+		.keepalive_s = 60,
+		.drain_timeout_ms = 10000,
 	};
 	char *end;
 	int c, err;
@@ -138,6 +148,45 @@ int do_proxy(int argc, char **argv)
 		case 'N':
 			o.no_selftest = true;
 			break;
+		case 'I':
+			if (strcmp(optarg, "0") == 0)
+				o.idle_timeout_ms = 0;
+			else if (parse_seconds(optarg, &o.idle_timeout_ms))
+				return usage_error("--idle-timeout takes seconds >= 0 (0: never)");
+			break;
+		case 'K':
+			o.keepalive_s = strtol(optarg, &end, 10);
+			if (*end || o.keepalive_s < 0 || o.keepalive_s > 32767)
+				return usage_error("--keepalive takes whole seconds from 0 (off) to 32767");
+			break;
+		case 'T':
+			if (strcmp(optarg, "0") == 0)
+				o.drain_timeout_ms = 0;
+			else if (parse_seconds(optarg, &o.drain_timeout_ms))
+				return usage_error("--drain-timeout takes seconds >= 0 (0: close at once)");
+			break;
+		case 'E':
+			if (strcmp(optarg, "deny") == 0)
+				o.ech_deny = true;
+			else if (strcmp(optarg, "outer") == 0)
+				o.ech_deny = false;
+			else
+				return usage_error("--ech takes 'outer' (judge by the outer name) or 'deny'");
+			break;
+		case 'i':
+			o.allow_ip_sni = true;
+			break;
+		case 'n':
+			if (o.nupstream_nets == PROXY_MAX_NETS)
+				return usage_error("at most %d --allow-upstream-net blocks", PROXY_MAX_NETS);
+			if (guard_parse_net(optarg, &o.upstream_nets[o.nupstream_nets]))
+				return usage_error("--allow-upstream-net '%s': expected ADDR/BITS, e.g. 127.0.0.0/8 or fd00::/8",
+						   optarg);
+			o.nupstream_nets++;
+			break;
+		case 'V':
+			o.verify_dns = true;
+			break;
 		case 'P':
 			if (strcmp(optarg, "splice") == 0)
 				o.data_path = DATA_PATH_SPLICE;
@@ -152,6 +201,8 @@ int do_proxy(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o.verify_dns && o.upstream != UPSTREAM_ORIGDST)
+		return usage_error("--verify-dns goes with --upstream origdst (with 'sni' the name is what is dialled)");
 	if (!o.nlisten) {
 		addr_parse("0.0.0.0:8443", &o.listen[0], &(socklen_t){ 0 });
 		o.nlisten = 1;

@@ -32,6 +32,10 @@ static const char *const reason_names[SNIGATE_REASON__MAX] = {
 	[SNIGATE_REASON_UPSTREAM] = "upstream",
 	[SNIGATE_REASON_LIMIT] = "limit",
 	[SNIGATE_REASON_ABORTED] = "aborted",
+	[SNIGATE_REASON_ECH] = "ech",
+	[SNIGATE_REASON_IP_SNI] = "ip_sni",
+	[SNIGATE_REASON_UPSTREAM_ADDR] = "upstream_addr",
+	[SNIGATE_REASON_DNS_MISMATCH] = "dns_mismatch",
 };
 
 const char *verdict_name(int v)
@@ -55,6 +59,9 @@ static const char *const stat_names[SNIGATE_STAT_DENY_BASE] = {
 	[SNIGATE_STAT_SHAPE_ONE] = "hello_one_segment",
 	[SNIGATE_STAT_SHAPE_SEGMENTS] = "hello_segments",
 	[SNIGATE_STAT_SHAPE_RECORDS] = "hello_records",
+	[SNIGATE_STAT_CLOSED_RESET] = "closed_reset",
+	[SNIGATE_STAT_CLOSED_IDLE] = "closed_idle",
+	[SNIGATE_STAT_CLOSED_DRAIN] = "closed_drain",
 };
 
 static int read_stats(int fd, __u64 *out)

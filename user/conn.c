@@ -30,6 +30,7 @@
 #include <bpf/libbpf.h>
 #include "addr.h"
 #include "json.h"
+#include "keepalive.h"
 #include "log.h"
 #include "main.h"
 #include "pattern.h"
@@ -37,11 +38,29 @@
 #include "resolve.h"
 #include "relay.h"
 #include "tls_hello.h"
+#include "upstream_guard.h"
 
 #define HELLO_POLL_MS	200		/* look for a verdict without a wake-up after this */
 #define PUBLISH_MS	1000		/* `snigate conns` byte counts: this fresh */
 
 static const char *const shape_names[] = { "unknown", "one_segment", "segments", "records" };
+static const char *const end_names[] = {
+	[CONN_END_NONE] = "eof",
+	[CONN_END_RESET] = "reset",
+	[CONN_END_IDLE] = "idle",
+	[CONN_END_KEEPALIVE] = "keepalive",
+	[CONN_END_DRAIN] = "drain",
+};
+
+/* The log line's "end": how the connection finished. */
+static const char *end_name(const struct conn *c)
+{
+	if (c->end == CONN_END_NONE && c->verdict != SNIGATE_VERDICT_ALLOW)
+		return "refused";
+	if (c->end == CONN_END_NONE && c->state != CONN_SPLICED)
+		return "aborted";
+	return end_names[c->end <= CONN_END_DRAIN ? c->end : 0];
+}
 
 uint64_t now_ms(void)
 {
@@ -157,6 +176,7 @@ static void log_conn(struct proxy *p, struct conn *c, uint64_t up, uint64_t down
 		jw_uint_field(&w, "duration_ms", dur);
 		jw_string_field(&w, "hello", shape_names[c->shape & 3]);
 		jw_bool_field(&w, "ech", c->ech);
+		jw_string_field(&w, "end", end_name(c));
 		jw_end_object(&w);
 		fputc('\n', stdout);
 	} else {
@@ -166,11 +186,11 @@ static void log_conn(struct proxy *p, struct conn *c, uint64_t up, uint64_t down
 		gmtime_r(&wall.tv_sec, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 		printf("%s.%03ldZ client=%s sni=%s verdict=%s reason=%s upstream=%s bytes_up=%llu "
-		       "bytes_down=%llu duration_ms=%llu hello=%s ech=%d\n",
+		       "bytes_down=%llu duration_ms=%llu hello=%s ech=%d end=%s\n",
 		       when, wall.tv_nsec / 1000000, caddr, c->sni[0] ? c->sni : "-", verdict,
 		       reason_name(c->reason), uaddr, (unsigned long long)up,
 		       (unsigned long long)down, (unsigned long long)dur, shape_names[c->shape & 3],
-		       c->ech);
+		       c->ech, end_name(c));
 	}
 	/* stdout is flushed once per loop pass (proxy.c) */
 }
@@ -190,6 +210,10 @@ void conn_close(struct proxy *p, struct conn *c, bool reset)
 	uint64_t up, down;
 	int i;
 
+	if (reset && c->state == CONN_SPLICED && c->end == CONN_END_NONE)
+		c->end = CONN_END_RESET;
+	if (c->state == CONN_SPLICED && c->end != CONN_END_NONE)
+		p->closed[c->end]++;	/* into snigate_stats with the byte counts */
 	up = c->dir[0].user_bytes + c->dir[0].spliced;
 	down = c->dir[1].spliced;
 	if (!c->relay) {	/* BPF counted what it redirected */
@@ -372,6 +396,46 @@ int conn_append(struct conn *c, const void *data, size_t len)
 
 static void conn_dial_next(struct proxy *p, struct conn *c);
 
+/* Refused by upstream_guard: logged with what and why, counted, alert. */
+static void conn_guard_refuse(struct proxy *p, struct conn *c, enum snigate_reason reason,
+			      const char *what)
+{
+	char caddr[ADDR_STRLEN];
+
+	pr_info("refusing %s from %s: %s (%s)", c->sni, addr_format(&c->client, caddr), what,
+		reason_name(reason));
+	proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + reason);
+	conn_refuse(p, c, reason, TLS_ALERT_ACCESS_DENIED);
+}
+
+/* The name's addresses are in c->addrs: keep the ones we may dial (sni), or
+ * check that the client's destination is among them (origdst --verify-dns).
+ */
+static void conn_addrs_ready(struct proxy *p, struct conn *c)
+{
+	char a[ADDR_STRLEN], what[ADDR_STRLEN + 96];
+	struct sockaddr_storage first;
+	const char *why;
+
+	if (p->o->upstream == UPSTREAM_ORIGDST) {
+		if (!guard_addrs_include(c->addrs, &c->odst)) {
+			snprintf(what, sizeof(what), "the name does not resolve to %s, where the client went",
+				 addr_format(&c->odst, a));
+			conn_guard_refuse(p, c, SNIGATE_REASON_DNS_MISMATCH, what);
+			return;
+		}
+		c->addrs->n = 1;
+		c->addrs->a[0] = c->odst;
+	} else if (!guard_filter(p->o, c->addrs, &why, &first)) {
+		snprintf(what, sizeof(what), "it resolves to %s, %s (--allow-upstream-net permits a block)",
+			 addr_format(&first, a), why ? why : "nothing");
+		conn_guard_refuse(p, c, SNIGATE_REASON_UPSTREAM_ADDR, what);
+		return;
+	}
+	c->state = CONN_CONNECTING;
+	conn_dial_next(p, c);
+}
+
 static void conn_start_upstream(struct proxy *p, struct conn *c)
 {
 	uint16_t port = c->have_odst ? addr_port(&c->odst) : 443;
@@ -390,15 +454,20 @@ static void conn_start_upstream(struct proxy *p, struct conn *c)
 			conn_refuse(p, c, SNIGATE_REASON_UPSTREAM, TLS_ALERT_INTERNAL_ERROR);
 			return;
 		}
-		c->addrs->n = 1;
-		c->addrs->a[0] = c->odst;
-		c->state = CONN_CONNECTING;
-		conn_dial_next(p, c);
+		if (!p->o->verify_dns) {
+			c->addrs->n = 1;
+			c->addrs->a[0] = c->odst;
+			c->state = CONN_CONNECTING;
+			conn_dial_next(p, c);
+			return;
+		}
+	} else if (!p->o->allow_ip_sni && guard_name_is_ip(c->sni)) {
+		conn_guard_refuse(p, c, SNIGATE_REASON_IP_SNI,
+				  "the server name is an IP address (--allow-ip-sni permits it)");
 		return;
 	}
 	if (resolve_cache_get(c->sni, port, now_ms(), c->addrs)) {
-		c->state = CONN_CONNECTING;
-		conn_dial_next(p, c);
+		conn_addrs_ready(p, c);
 		return;
 	}
 	c->state = CONN_RESOLVING;
@@ -433,8 +502,13 @@ static void conn_on_verdict(struct proxy *p, struct conn *c, const struct snigat
 			snprintf(c->sni, sizeof(c->sni), "%s", h.res.name);
 			c->ech = h.res.ech;
 			policy_map_source_init(&src, p->l.policy_fd);
-			c->verdict = pattern_decide(&src.src, h.res.name, p->o->default_verdict,
-						    &c->reason);
+			if (pattern_ech_refused(p->o->ech_deny, h.res.ech)) {
+				c->verdict = SNIGATE_VERDICT_DENY;
+				c->reason = SNIGATE_REASON_ECH;
+			} else {
+				c->verdict = pattern_decide(&src.src, h.res.name,
+							    p->o->default_verdict, &c->reason);
+			}
 		} else {
 			c->verdict = SNIGATE_VERDICT_DENY;
 			c->reason = sni_rc_reason(rc == SNI_AGAIN ? SNI_BAD : rc);
@@ -500,6 +574,14 @@ void conn_resolved(struct proxy *p, struct conn *c, int gai_err, struct addrinfo
 			freeaddrinfo(ai);
 		return;
 	}
+	if (gai_err && p->o->upstream == UPSTREAM_ORIGDST) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "--verify-dns: the name does not resolve (%s)",
+			 gai_strerror(gai_err));
+		conn_guard_refuse(p, c, SNIGATE_REASON_DNS_MISMATCH, what);
+		return;
+	}
 	if (gai_err) {
 		conn_fail_upstream(p, c, gai_strerror(gai_err));
 		return;
@@ -507,8 +589,7 @@ void conn_resolved(struct proxy *p, struct conn *c, int gai_err, struct addrinfo
 	resolve_addrs_from(ai, c->addrs);
 	freeaddrinfo(ai);
 	resolve_cache_put(c->sni, c->upstream_port, now_ms(), c->addrs);
-	c->state = CONN_CONNECTING;
-	conn_dial_next(p, c);
+	conn_addrs_ready(p, c);
 }
 
 /* Connect to the next candidate address. */
@@ -530,7 +611,9 @@ static void conn_dial_next(struct proxy *p, struct conn *c)
 		}
 		conn_set_sndbuf(p, fd);
 		if (p->o->data_path == DATA_PATH_SPLICE)
-			conn_set_rcvbuf(p, fd);
+			conn_set_rcvbuf(p, fd);	/* keepalive: set by the tick, see below */
+		else
+			keepalive_set(fd, p->o->keepalive_s);
 		c->deadline_ms = now_ms() + p->o->connect_timeout_ms;
 		if (connect(fd, (struct sockaddr *)&c->upstream, addr_len(&c->upstream)) == 0 ||
 		    errno == EINPROGRESS) {
@@ -986,6 +1069,7 @@ static void conn_on_spliced_event(struct proxy *p, struct conn *c, int which, ui
 		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
 		if (err) {
 			/* RST or a dead peer: pass the reset on */
+			conn_note_error(c, err);
 			conn_close(p, c, true);
 			return;
 		}
@@ -1049,9 +1133,44 @@ void conn_event(struct proxy *p, struct conn_ref *ref, uint32_t events)
 	}
 }
 
+void conn_note_error(struct conn *c, int err)
+{
+	if (c->end == CONN_END_NONE)
+		c->end = err == ETIMEDOUT ? CONN_END_KEEPALIVE : CONN_END_RESET;
+}
+
+/* --idle-timeout: from the relay's byte counters, on the deadline tick (no
+ * clock read or system call per byte). Returns true when c was closed.
+ */
+static bool conn_idle_check(struct proxy *p, struct conn *c, uint64_t now)
+{
+	uint64_t moved = c->dir[0].spliced + c->dir[1].spliced;
+
+	if (!c->idle_since_ms || moved != c->idle_bytes) {
+		c->idle_bytes = moved;
+		c->idle_since_ms = now;
+		return false;
+	}
+	if (now - c->idle_since_ms < (uint64_t)p->o->idle_timeout_ms)
+		return false;
+	c->end = CONN_END_IDLE;
+	conn_close(p, c, false);
+	return true;
+}
+
 void conn_check_deadline(struct proxy *p, struct conn *c, uint64_t now)
 {
 	if (c->relay) {
+		if (p->o->idle_timeout_ms && conn_idle_check(p, c, now))
+			return;
+		/* keepalive on the upstream costs four system calls, and most
+		 * connections end long before it could matter: only for those
+		 * that live a second
+		 */
+		if (!c->upstream_ka && now >= c->start_ms + PUBLISH_MS) {
+			keepalive_set(c->ufd, p->o->keepalive_s);
+			c->upstream_ka = true;
+		}
 		conn_publish_bytes(p, c);	/* idle ones too */
 		return;
 	}

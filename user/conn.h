@@ -26,6 +26,15 @@ enum conn_state {
 	CONN_SPLICED,		/* the data path moves every byte (relay.c or BPF) */
 };
 
+/* How a connection ended: the log line's "end", and closed_* counters. */
+enum conn_end {
+	CONN_END_NONE = 0,	/* not decided at close: "eof", or "refused" before the relay */
+	CONN_END_RESET,		/* a reset, from either side or ours (passed on) */
+	CONN_END_IDLE,		/* --idle-timeout: nothing moved */
+	CONN_END_KEEPALIVE,	/* TCP keepalive: a peer stopped answering */
+	CONN_END_DRAIN,		/* still open when --drain-timeout ran out */
+};
+
 /* epoll cookie: which socket of which connection */
 struct conn_ref {
 	struct conn *conn;
@@ -82,6 +91,10 @@ struct conn {
 	bool client_eof;		/* client FIN seen before the splice */
 	bool early_io;			/* bytes or EOF may wait unannounced when the relay starts */
 	bool cfd_out;			/* client socket registered for EPOLLOUT (relay) */
+	bool upstream_ka;		/* keepalive set on the upstream socket */
+	enum conn_end end;		/* set by whoever closes for a reason of its own */
+	uint64_t idle_bytes;		/* --idle-timeout: bytes moved at idle_since_ms */
+	uint64_t idle_since_ms;
 	struct conn_dir dir[2];		/* 0: client -> upstream, 1: upstream -> client */
 };
 
@@ -123,6 +136,11 @@ void conn_publish_bytes(struct proxy *p, struct conn *c);
  * epoll batch, which may still name c, is done.
  */
 void conn_close(struct proxy *p, struct conn *c, bool reset);
+
+/* A reset on a relayed connection: ETIMEDOUT (keepalive gave up) is an
+ * end of its own, anything else a reset. Sets c->end unless already set.
+ */
+void conn_note_error(struct conn *c, int err);
 
 /* The send-buffer bound from --conn-mem (set before connect/listen). */
 void conn_set_sndbuf(struct proxy *p, int fd);

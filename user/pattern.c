@@ -50,6 +50,11 @@ enum snigate_verdict pattern_decide(struct policy_source *src, const char *host,
 	return policy_decide(src, &key, dflt, reason);
 }
 
+int pattern_ech_refused(__u32 ech_deny, __u32 ech_offered)
+{
+	return policy_ech_refused(ech_deny, ech_offered);
+}
+
 int pattern_parse(const char *text, struct pattern *p, char *err, size_t errlen)
 {
 	const char *name = text;

@@ -55,4 +55,7 @@ struct policy_source {
 enum snigate_verdict pattern_decide(struct policy_source *src, const char *host,
 				    enum snigate_verdict dflt, enum snigate_reason *reason);
 
+/* include/policy_match.h's ECH rule, for hellos parsed in user space. */
+int pattern_ech_refused(__u32 ech_deny, __u32 ech_offered);
+
 #endif /* __SNIGATE_PATTERN_H */

@@ -18,6 +18,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "addr.h"
+#include "admit.h"
+#include "keepalive.h"
 #include "log.h"
 #include "pin.h"
 #include "policy.h"
@@ -29,7 +31,7 @@
 #define FAST_TICK_US	500	/* paused / draining connections */
 
 /* epoll cookies of the non-connection fds */
-static struct conn_ref ref_timer, ref_signal, ref_resolve, ref_events, ref_listen[PROXY_MAX_LISTEN];
+static struct conn_ref ref_timer, ref_signal, ref_resolve, ref_events;
 
 static inline size_t hash_slot(__u64 cookie)
 {
@@ -159,14 +161,27 @@ static void run_work(struct proxy *p)
 		set_tick(p, false);
 }
 
-/* Relayed bytes into snigate_stats (two system calls each: batched). */
+/* Relayed bytes and closes into snigate_stats (two system calls each: batched). */
 static void flush_byte_stats(struct proxy *p)
 {
+	static const enum snigate_stat closed_stat[] = {
+		[CONN_END_RESET] = SNIGATE_STAT_CLOSED_RESET,
+		[CONN_END_IDLE] = SNIGATE_STAT_CLOSED_IDLE,
+		[CONN_END_KEEPALIVE] = SNIGATE_STAT_CLOSED_IDLE,	/* a dead peer: idle too */
+		[CONN_END_DRAIN] = SNIGATE_STAT_CLOSED_DRAIN,
+	};
+	int i;
+
 	if (p->bytes_up)
 		proxy_stat_add_n(p, SNIGATE_STAT_BYTES_UP, p->bytes_up);
 	if (p->bytes_down)
 		proxy_stat_add_n(p, SNIGATE_STAT_BYTES_DOWN, p->bytes_down);
 	p->bytes_up = p->bytes_down = 0;
+	for (i = CONN_END_RESET; i <= CONN_END_DRAIN; i++) {
+		if (p->closed[i])
+			proxy_stat_add_n(p, closed_stat[i], p->closed[i]);
+		p->closed[i] = 0;
+	}
 }
 
 static void check_deadlines(struct proxy *p)
@@ -175,6 +190,7 @@ static void check_deadlines(struct proxy *p)
 	struct conn *c, *next;
 
 	flush_byte_stats(p);
+	admit_tick(p);
 	for (c = p->conns; c; c = next) {
 		next = c->next;
 		conn_check_deadline(p, c, now);
@@ -245,36 +261,6 @@ static void on_resolved(struct proxy *p)
 	}
 }
 
-/* Accept in batches: each accepted client's hello may reach the ring at
- * once, and the ring is consumed between batches (the listener is
- * level-triggered, so what is left comes back in the next pass).
- */
-#define ACCEPT_BATCH 16
-
-static void on_accept(struct proxy *p, int which)
-{
-	int lfd = p->listen_fd[which], n;
-	struct sockaddr_storage peer;
-	socklen_t len;
-	int fd;
-
-	for (n = 0; n < ACCEPT_BATCH; n++) {
-		len = sizeof(peer);
-		fd = accept4(lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				pr_warn("accept: %s", strerror(errno));
-			return;
-		}
-		if (p->o->max_conns && p->nconns >= p->o->max_conns) {
-			proxy_stat_add(p, SNIGATE_STAT_DENY_BASE + SNIGATE_REASON_LIMIT);
-			close(fd);
-			continue;
-		}
-		conn_accept(p, fd, &peer, &p->o->listen[which]);
-	}
-}
-
 void proxy_forget(struct proxy *p, __u64 cookie)
 {
 	if (p->nstale == STALE_BATCH)
@@ -328,12 +314,13 @@ static int open_listener(struct proxy *p, const struct sockaddr_storage *ss)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss->ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	/* accepted sockets inherit the buffer sizes (the sockmap path sets
+	/* accepted sockets inherit the buffer sizes and keepalive (the sockmap path sets
 	 * the receive side after the handshake: see setup())
 	 */
 	conn_set_sndbuf(p, fd);
 	if (p->o->data_path == DATA_PATH_SPLICE)
 		conn_set_rcvbuf(p, fd);
+	keepalive_set(fd, p->o->keepalive_s);
 	if (p->o->transparent &&
 	    setsockopt(fd, ss->ss_family == AF_INET6 ? SOL_IPV6 : SOL_IP,
 		       ss->ss_family == AF_INET6 ? IPV6_TRANSPARENT : IP_TRANSPARENT, &one,
@@ -358,6 +345,7 @@ static int setup(struct proxy *p)
 	struct snigate_config cfg = {
 		.default_verdict = p->o->default_verdict,
 		.backlog_high = p->o->conn_mem / 20,
+		.ech_deny = p->o->ech_deny,
 	};
 	char a[ADDR_STRLEN];
 	sigset_t mask;
@@ -378,6 +366,9 @@ static int setup(struct proxy *p)
 	 */
 	p->pipe_size = p->o->conn_mem / 8;
 
+	err = admit_init(p);
+	if (err)
+		return err;
 	err = loader_open(&p->l, &cfg);
 	if (err)
 		return err;
@@ -422,13 +413,13 @@ static int setup(struct proxy *p)
 		epoll_ctl(p->epfd, EPOLL_CTL_ADD, fixed[i].fd, &ev);
 	}
 	for (i = 0; i < p->o->nlisten; i++) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &ref_listen[i] };
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &p->listen_ref[i] };
 
 		fd = open_listener(p, &p->o->listen[i]);
 		if (fd < 0)
 			return fd;
 		p->listen_fd[i] = fd;
-		ref_listen[i].which = i;
+		p->listen_ref[i].which = i;
 		epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev);
 		pr_info("listening on %s%s, upstream by %s, default %s", addr_format(&p->o->listen[i], a),
 			p->o->transparent ? " (transparent)" : "",
@@ -457,19 +448,62 @@ static void teardown(struct proxy *p)
 {
 	int i;
 
-	while (p->conns)
+	while (p->conns) {
+		if (p->conns->end == CONN_END_NONE)
+			p->conns->end = CONN_END_DRAIN;	/* closed by the stop */
 		conn_close(p, p->conns, false);
+	}
 	proxy_flush(p);
 	flush_byte_stats(p);
 	free_dead(p);
 	for (i = 0; i < p->o->nlisten; i++)
 		if (p->listen_fd[i] > 0)
 			close(p->listen_fd[i]);
+	admit_fini(p);
 	if (p->l.events)
 		ring_buffer__free(p->l.events);
 	if (p->resolvefd > 0)
 		resolve_fini();
 	loader_close(&p->l);
+}
+
+/* SIGTERM with live connections: no new ones (the listeners close, so a
+ * new daemon can bind at once), the live ones may finish until
+ * --drain-timeout. Another signal stops at once.
+ */
+static void drain_start(struct proxy *p)
+{
+	int i;
+
+	for (i = 0; i < p->o->nlisten; i++) {
+		if (p->listen_fd[i] <= 0)
+			continue;
+		epoll_ctl(p->epfd, EPOLL_CTL_DEL, p->listen_fd[i], NULL);
+		close(p->listen_fd[i]);
+		p->listen_fd[i] = -1;
+	}
+	p->draining = true;
+	p->drain_deadline_ms = now_ms() + p->o->drain_timeout_ms;
+	pr_info("stopping: listeners closed; %d connection%s may finish within %.1f s "
+		"(--drain-timeout; another signal closes them now)",
+		p->nconns, p->nconns == 1 ? "" : "s", p->o->drain_timeout_ms / 1000.0);
+}
+
+/* Returns true when the drain is over: nothing left, or the deadline. */
+static bool drain_done(struct proxy *p)
+{
+	int n = p->nconns;
+
+	if (!n)
+		return true;
+	if (now_ms() < p->drain_deadline_ms)
+		return false;
+	while (p->conns) {
+		p->conns->end = CONN_END_DRAIN;
+		conn_close(p, p->conns, false);
+	}
+	pr_info("drain timeout: closed %d connection%s still open", n, n == 1 ? "" : "s");
+	return true;
 }
 
 int proxy_run(const struct proxy_opts *o)
@@ -483,6 +517,7 @@ int proxy_run(const struct proxy_opts *o)
 	if (!p)
 		return -ENOMEM;
 	p->o = o;
+	p->reserve_fd = -1;
 	err = setup(p);
 	if (err)
 		goto out;
@@ -516,6 +551,8 @@ int proxy_run(const struct proxy_opts *o)
 					if (si.ssi_signo == SIGHUP) {
 						if (o->allow_file && reload_policy(p))
 							pr_warn("reload failed: the previous policy stays in force");
+					} else if (!p->draining && o->drain_timeout_ms && p->nconns) {
+						drain_start(p);
 					} else {
 						pr_info("signal %d: stopping", si.ssi_signo);
 						stop = true;
@@ -525,14 +562,17 @@ int proxy_run(const struct proxy_opts *o)
 				on_resolved(p);
 			} else if (ref == &ref_events) {
 				ring_buffer__consume(p->l.events);
-			} else if (ref >= ref_listen && ref < ref_listen + PROXY_MAX_LISTEN) {
-				on_accept(p, ref->which);
+			} else if (ref >= p->listen_ref && ref < p->listen_ref + PROXY_MAX_LISTEN) {
+				if (p->listen_fd[ref->which] >= 0)
+					admit_accept(p, ref->which);
 			} else {
 				conn_event(p, ref, evs[i].events);
 			}
 		}
 		run_iterator(p);
 		free_dead(p);
+		if (p->draining && !stop && drain_done(p))
+			stop = true;
 	}
 out:
 	teardown(p);

@@ -10,6 +10,7 @@
 #include "snigate_abi.h"
 
 #define PROXY_MAX_LISTEN 8
+#define PROXY_MAX_NETS	16	/* --allow-upstream-net */
 
 enum upstream_mode {
 	UPSTREAM_SNI,		/* resolve the allowed name */
@@ -19,6 +20,13 @@ enum upstream_mode {
 enum data_path {
 	DATA_PATH_SPLICE,	/* splice() relay: bounded, the default */
 	DATA_PATH_SOCKMAP,	/* sk_skb redirect: experimental (README) */
+};
+
+/* An address block, "10.0.0.0/8" or "fd00::/8". */
+struct net_block {
+	int family;		/* AF_INET or AF_INET6 */
+	__u8 addr[16];
+	int bits;
 };
 
 struct proxy_opts {
@@ -34,6 +42,14 @@ struct proxy_opts {
 	int connect_timeout_ms;
 	int max_conns;
 	bool no_selftest;		/* skip the kernel checks at start */
+	int idle_timeout_ms;		/* close relays that moved no byte this long; 0: never */
+	int keepalive_s;		/* TCP keepalive idle time on both sockets; 0: off */
+	int drain_timeout_ms;		/* SIGTERM: live connections may finish this long */
+	bool ech_deny;			/* --ech deny */
+	bool allow_ip_sni;		/* --upstream sni may dial an IP-literal server_name */
+	bool verify_dns;		/* --upstream origdst: the name must resolve to it */
+	struct net_block upstream_nets[PROXY_MAX_NETS];	/* dialable despite upstream_guard */
+	int nupstream_nets;
 };
 
 int proxy_run(const struct proxy_opts *o);

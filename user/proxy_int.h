@@ -28,6 +28,18 @@ struct proxy {
 	uint64_t bytes_up, bytes_down;	/* relayed by closed connections, not yet in snigate_stats */
 	__u64 stale[STALE_BATCH];	/* state entries of closed connections, deleted in a batch */
 	int nstale;
+	uint64_t closed[CONN_END_DRAIN + 1];	/* closed_* counters, not yet in snigate_stats */
+	struct conn_ref listen_ref[PROXY_MAX_LISTEN];	/* epoll cookies of the listeners */
+	/* admit.c: refusals over --max-conns or the fd limit */
+	int reserve_fd;			/* given up to accept (and reset) when out of fds */
+	bool listen_paused;		/* listeners out of epoll until the next tick */
+	uint64_t refused;		/* not yet in snigate_stats */
+	uint64_t refused_unlogged;	/* since the last log line */
+	uint64_t refused_log_ms;
+	const char *refused_why;
+	/* SIGTERM: listeners closed, live connections finish until the deadline */
+	bool draining;
+	uint64_t drain_deadline_ms;
 };
 
 void proxy_hash_add(struct proxy *p, struct conn *c, __u64 cookie);

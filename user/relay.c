@@ -157,6 +157,7 @@ void relay_event(struct proxy *p, struct conn *c, uint32_t events)
 		if (!e)
 			getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &e, &len);
 		if (e) {
+			conn_note_error(c, e);
 			conn_close(p, c, true);	/* RST: pass it on */
 			return;
 		}
@@ -172,6 +173,7 @@ void relay_event(struct proxy *p, struct conn *c, uint32_t events)
 	}
 	if (err) {
 		pr_debug("relay %s: %s", c->sni, strerror(-err));
+		conn_note_error(c, -err);
 		conn_close(p, c, true);
 		return;
 	}

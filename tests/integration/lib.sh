@@ -12,7 +12,9 @@
 # Environment: SNIGATE_TEST_PREFIX / SNIGATE_TEST_NET / SNIGATE_TEST_PIN pick
 # other names (default sgt- 202 /sys/fs/bpf/snigate-test) so two runs can
 # coexist; SNIGATE_TEST_DAEMON_ARGS adds options to every `snigate proxy`;
-# DAEMON_GLOBAL adds global options (e.g. -d) before the command.
+# DAEMON_GLOBAL adds global options (e.g. -d) before the command;
+# DAEMON_NOFILE (exported) starts the daemon under `ulimit -n` of that;
+# ONLY_TESTS="test_a test_b" runs only those (in scripts that pass it on).
 #
 # Everything a script starts is undone by `cleanup` (trap on EXIT INT TERM):
 # the processes it started (by PID), the topology, the pin directory and
@@ -299,7 +301,8 @@ daemon_start() {
 	args+=(${SNIGATE_TEST_DAEMON_ARGS:-})
 	# shellcheck disable=SC2086 # DAEMON_GLOBAL is a word list
 	nsenter --net="/var/run/netns/$GW" unshare -m sh -c \
-		'mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@"' \
+		'mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/resolv.conf && shift 2 &&
+		{ [ -z "${DAEMON_NOFILE:-}" ] || ulimit -n "$DAEMON_NOFILE"; } && exec "$@"' \
 		sh "$HOSTS" "$RESOLV" "$SNIGATE" ${DAEMON_GLOBAL:-} --pin-dir "$PIN" proxy --log json "${args[@]}" \
 		>"$DLOG" 2>"$DERR" &
 	DPID=$!
