@@ -117,12 +117,15 @@ int snigate_hello_parser(struct __sk_buff *skb)
 	return skb->len;
 }
 
-/* Copy the message to user space through snigate_hellorb, in chunks.
+/* Copy the message to user space through snigate_hellorb, in chunks, each
+ * record only as long as its bytes (staged in the per-CPU scratch:
+ * bpf_ringbuf_reserve takes constant sizes only).
  * Returns 0, or -1 when the ring is full or the client sent too much.
  */
-static __always_inline int hello_ship(struct __sk_buff *skb, struct snigate_sock *st, __u64 cookie)
+static __always_inline int hello_ship(struct __sk_buff *skb, struct snigate_sock *st,
+				      struct scratch *s, __u64 cookie)
 {
-	struct snigate_hello_rec *rec;
+	struct snigate_hello_rec *rec = &s->rec;
 	__u32 i, off, n, len = skb->len;
 
 	if (st->hello_len + len > SNIGATE_HELLO_MAX)
@@ -136,33 +139,28 @@ static __always_inline int hello_ship(struct __sk_buff *skb, struct snigate_sock
 			n = SNIGATE_CHUNK;
 		/* 1..SNIGATE_CHUNK in a form the verifier can see (off < len) */
 		n = ((n - 1) & (SNIGATE_CHUNK - 1)) + 1;
-		rec = bpf_ringbuf_reserve(&snigate_hellorb, sizeof(*rec), 0);
-		if (!rec)
-			return -1;
 		rec->cookie = cookie;
 		rec->type = SNIGATE_REC_DATA;
 		rec->len = n;
-		if (bpf_skb_load_bytes(skb, off, rec->data, n)) {
-			bpf_ringbuf_discard(rec, 0);
+		if (bpf_skb_load_bytes(skb, off, rec->data, n))
 			return -1;
-		}
-		bpf_ringbuf_submit(rec, 0);
+		if (bpf_ringbuf_output(&snigate_hellorb, rec,
+				       offsetof(struct snigate_hello_rec, data) + n, 0))
+			return -1;
 	}
 	st->hello_len += len;
 	return 0;
 }
 
-static __always_inline void hello_notify(__u64 cookie)
+static __always_inline void hello_notify(struct scratch *s, __u64 cookie)
 {
-	struct snigate_hello_rec *rec;
+	struct snigate_hello_rec *rec = &s->rec;
 
-	rec = bpf_ringbuf_reserve(&snigate_hellorb, sizeof(*rec), 0);
-	if (!rec)
-		return;		/* user space polls for verdicts too */
 	rec->cookie = cookie;
 	rec->type = SNIGATE_REC_VERDICT;
 	rec->len = 0;
-	bpf_ringbuf_submit(rec, 0);
+	/* a full ring loses only the wake-up: user space polls for verdicts too */
+	bpf_ringbuf_output(&snigate_hellorb, rec, offsetof(struct snigate_hello_rec, data), 0);
 }
 
 /* Hello verdict: decide once; ship every byte of the hello phase to user
@@ -183,15 +181,15 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 
 	if (!st)
 		return SK_DROP;		/* being closed */
-	if (st->flags & SNIGATE_SOCK_DECIDED) {
-		if (st->verdict == SNIGATE_VERDICT_ALLOW || (st->flags & SNIGATE_SOCK_USER_PARSE))
-			if (!(st->flags & SNIGATE_SOCK_OVERFLOW) && hello_ship(skb, st, cookie))
-				st->flags |= SNIGATE_SOCK_OVERFLOW;
-		return SK_DROP;
-	}
 	s = bpf_map_lookup_elem(&snigate_scratch, &zero);
 	if (!s)
 		return SK_DROP;
+	if (st->flags & SNIGATE_SOCK_DECIDED) {
+		if (st->verdict == SNIGATE_VERDICT_ALLOW || (st->flags & SNIGATE_SOCK_USER_PARSE))
+			if (!(st->flags & SNIGATE_SOCK_OVERFLOW) && hello_ship(skb, st, s, cookie))
+				st->flags |= SNIGATE_SOCK_OVERFLOW;
+		return SK_DROP;
+	}
 	__builtin_memset(&s->res, 0, sizeof(s->res));
 
 	rc = snigate_parse(skb, &s->res);
@@ -204,9 +202,9 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 		st->shape = SNIGATE_SHAPE_RECORDS;
 		st->flags |= SNIGATE_SOCK_USER_PARSE | SNIGATE_SOCK_DECIDED;
 		stat_add(SNIGATE_STAT_USER_PARSED, 1);
-		if (hello_ship(skb, st, cookie))
+		if (hello_ship(skb, st, s, cookie))
 			st->flags |= SNIGATE_SOCK_OVERFLOW;
-		hello_notify(cookie);
+		hello_notify(s, cookie);
 		return SK_DROP;
 	}
 	stat_add(SNIGATE_STAT_HELLOS, 1);
@@ -230,13 +228,13 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 	st->flags |= SNIGATE_SOCK_DECIDED;
 	if (verdict == SNIGATE_VERDICT_ALLOW) {
 		stat_add(SNIGATE_STAT_ALLOWED, 1);
-		if (hello_ship(skb, st, cookie))
+		if (hello_ship(skb, st, s, cookie))
 			st->flags |= SNIGATE_SOCK_OVERFLOW;
 	} else {
 		stat_add(SNIGATE_STAT_DENIED, 1);
 		stat_add(SNIGATE_STAT_DENY_BASE + (reason < SNIGATE_REASON__MAX ? reason : 0), 1);
 	}
-	hello_notify(cookie);
+	hello_notify(s, cookie);
 	return SK_DROP;
 }
 

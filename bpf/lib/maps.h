@@ -101,9 +101,11 @@ struct {
 } snigate_events SEC(".maps");
 
 /* Hello-phase bytes and verdict notices, in stream order (struct
- * snigate_hello_rec). Shared by every client in its hello phase; when it is
- * full, the client whose chunk did not fit is refused (oversize). Its pages
- * are mapped into the daemon, so its size is daemon RSS too.
+ * snigate_hello_rec, cut to the bytes it carries: a 4 KiB record per hello
+ * filled the ring with ~250 hellos arriving at once). Shared by every client
+ * in its hello phase; when it is full, the client whose chunk did not fit is
+ * refused (oversize). Its pages are mapped into the daemon, so its size is
+ * daemon RSS too.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -114,6 +116,7 @@ struct {
 struct scratch {
 	struct sni_result res;
 	struct snigate_policy_key key;
+	struct snigate_hello_rec rec;	/* a chunk on its way into snigate_hellorb */
 };
 
 struct {
