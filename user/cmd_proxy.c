@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include "addr.h"
 #include "log.h"
 #include "main.h"
@@ -22,6 +23,26 @@ static int parse_seconds(const char *s, int *ms)
 		return -EINVAL;
 	*ms = (int)(v * 1000);
 	return 0;
+}
+
+/* Every spliced connection holds 6 fds (two sockets, a pipe per direction),
+ * and service managers start daemons with a soft limit of 1024 (systemd):
+ * ~165 connections. Take the whole hard limit, and say what it allows.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	pr_info("open files: up to %llu, about %llu spliced connections",
+		(unsigned long long)rl.rlim_cur,
+		rl.rlim_cur > 256 ? (unsigned long long)(rl.rlim_cur - 256) / 6 : 0ULL);
 }
 
 /* "8M", "512k", "1048576" */
@@ -163,6 +184,7 @@ int do_proxy(int argc, char **argv)
 			"--no-selftest starts anyway, at the risk of losing bytes");
 		return EXIT_RUNTIME;
 	}
+	raise_fd_limit();
 	err = proxy_run(&o);
 	return err ? EXIT_RUNTIME : EXIT_OK;
 }
