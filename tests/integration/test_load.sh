@@ -42,7 +42,9 @@ at_baseline() {
 }
 
 test_warmup() {
-	local out=$TMP/warmup.out
+	local out=$TMP/warmup.out soft
+	soft=$(awk '/^Max open files/ { print $4 }' "/proc/$DPID/limits")
+	[ "$soft" = "$(ulimit -Hn)" ] || bad "daemon soft fd limit $soft, hard $(ulimit -Hn)" || return
 	load $WARMUP /dev/null "$out"
 	if ! wait "$LPID"; then
 		echo "daemon log, by verdict and reason:"
@@ -139,7 +141,11 @@ done
 nsenter --net="/var/run/netns/$SRV" "$LOADGEN" serve --listen "$SRV4:443" >"$TMP/serve.out" 2>&1 &
 PIDS+=($!)
 wait_until 10 listening "$SRV" 443 || { echo "[$T_TAG server] FAIL: loadgen serve"; exit 1; }
+# the daemon starts with the soft limit service managers give (1024) and
+# must take the hard one itself: the warm-up alone needs 3600 fds
+ulimit -Sn 1024
 daemon_start --allow-file <(echo exact.test) --max-conns $((WANT + 1000)) || exit 1
+ulimit -n "$(ulimit -Hn)"
 run_tests test_warmup
 [ -n "${BASE_FDS:-}" ] || exit 1
 size_load
