@@ -7,6 +7,10 @@
  *                  [--src IP]... [--pending K] [--release-file F]
  *                  [--hold-max S] [--timeout S]
  *
+ * --src spreads the connections over several source addresses (when one
+ * runs out of ports); --pending bounds connects in flight (default 256), so
+ * no listen queue overflows into SYN retries.
+ *
  * Per connection, client -> server:
  *   a real ClientHello record (server_name NAME), then
  *   "SGLD" | u32 id | u32 up | u32 down          (big endian)
