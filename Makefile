@@ -71,9 +71,19 @@ $(OUTPUT)/tests/%.skel.h: $(OUTPUT)/tests/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-$(OUTPUT)/tests/bpf_runner: tests/bpf/runner.c tests/unit/vectors.h $(OUTPUT)/tests/test_sni.skel.h $(wildcard include/*.h)
+$(OUTPUT)/tests/bpf_runner: tests/bpf/runner.c tests/bpf/pkt.h tests/unit/vectors.h $(OUTPUT)/tests/test_sni.skel.h $(wildcard include/*.h)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/tests -Itests/unit $< -o $@ $(LDLIBS)
+
+# the parser in the kernel (tc and XDP test runs) against user space
+$(OUTPUT)/tests/bpf_diff: tests/bpf/diff.c tests/bpf/pkt.h tests/unit/vectors.h $(OUTPUT)/tests/test_sni.skel.h $(OUTPUT)/tests/test_sni_xdp.skel.h $(wildcard include/*.h)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/tests -Itests/unit $< -o $@ $(LDLIBS)
+
+# the load generator of tests/integration/test_load.sh (both ends, sha256 each way)
+$(OUTPUT)/tests/loadgen: tests/integration/loadgen.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lcrypto
 
 # libFuzzer over the parser, the reassembly, the matcher and the pattern syntax
 FUZZ_SECS ?= 60
@@ -92,7 +102,7 @@ fuzz: $(OUTPUT)/tests/fuzz_hello $(OUTPUT)/tests/fuzz_seeds
 	$(Q)tests/fuzz/run.sh $(FUZZ_SECS)
 
 # unit + BPF_PROG_TEST_RUN + netns integration; one summary line at the end
-test: deps all $(UNIT_BINS) $(OUTPUT)/tests/bpf_runner $(OUTPUT)/tests/fuzz_hello $(OUTPUT)/tests/fuzz_seeds
+test: deps all $(UNIT_BINS) $(OUTPUT)/tests/bpf_runner $(OUTPUT)/tests/bpf_diff $(OUTPUT)/tests/loadgen $(OUTPUT)/tests/fuzz_hello $(OUTPUT)/tests/fuzz_seeds
 	$(Q)tests/run.sh
 
 demo: deps all

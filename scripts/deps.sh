@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(
 	make gcc clang llvm libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config	# build, fuzz
+	libssl-dev								# tests: loadgen's sha256
 	iproute2 nftables ethtool util-linux procps				# netns topologies
 	openssl curl gnutls-bin python3 jq bpftrace strace			# tests: clients, servers, tracing
 )

@@ -4,7 +4,9 @@
 #
 # Tiers, in order: the unit binaries (build/tests/test_*), the BPF_PROG_TEST_RUN
 # runner (build/tests/bpf_runner), a bounded libFuzzer pass (tests/fuzz/run.sh),
-# then every tests/integration/test_*.sh.
+# the kernel/user-space differential check of the parser over the vectors,
+# their prefixes and the corpus the fuzzer grew (build/tests/bpf_diff), then
+# every tests/integration/test_*.sh.
 # Each tier prints "[name] PASS|FAIL|SKIP ..." lines; this script prints
 # those lines (plus the indented detail under a FAIL), counts them, and ends
 # with exactly one line
@@ -79,7 +81,15 @@ else
 	echo "[fuzz/hello] SKIP: build/tests/fuzz_hello missing (clang with libFuzzer)" | tee -a "$RESULTS"
 fi
 
-# 4. netns integration: each script sets up and tears down its own world
+# 4. the parser in the kernel against user space: vectors, every prefix, and
+# the corpus the fuzz pass left in build/tests/fuzz-corpus
+if [ -x build/tests/bpf_diff ]; then
+	run_tier bpf/diff build/tests/bpf_diff build/tests/fuzz-corpus
+else
+	echo "[bpf/diff] FAIL: build/tests/bpf_diff missing (run make test)" | tee -a "$RESULTS"
+fi
+
+# 5. netns integration: each script sets up and tears down its own world
 for t in tests/integration/test_*.sh; do
 	[ -e "$t" ] || continue
 	run_tier "integration/$(basename "$t" .sh)" bash "$t"

@@ -727,7 +727,6 @@ static void conn_client_state(struct conn *c, struct snigate_sock *st)
 static int conn_relay(struct proxy *p, struct conn *c)
 {
 	struct snigate_sock cst;
-	int err;
 
 	conn_init_dirs(c);
 	conn_client_state(c, &cst);
@@ -735,9 +734,6 @@ static int conn_relay(struct proxy *p, struct conn *c)
 	c->relay = true;
 	c->state = CONN_SPLICED;
 	c->deadline_ms = 0;
-	err = relay_start(p, c);
-	if (err)
-		return err;
 	if (c->early_io || c->client_eof)
 		relay_event(p, c, 0);
 	return 0;

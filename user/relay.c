@@ -21,10 +21,12 @@
 #include "proxy_int.h"
 #include "relay.h"
 
-/* Empty pipes kept for the next connections: pipe2 + F_SETPIPE_SZ cost three
- * system calls per pipe, two pipes per connection.
+/* A direction holds a pipe only while bytes are in it: an idle or finished
+ * direction gives it back here, so a connection costs two descriptors, not
+ * six, and idle connections hold no pipe memory. pipe2 + F_SETPIPE_SZ cost
+ * three system calls; the pool makes a borrowed pipe free.
  */
-#define PIPE_POOL_MAX 512
+#define PIPE_POOL_MAX 256
 
 static struct pooled_pipe {
 	int fd[2];
@@ -68,22 +70,6 @@ void relay_release(struct conn_dir *d)
 	d->pipe[0] = d->pipe[1] = -1;
 }
 
-/* The sockets are registered already (edge-triggered): the client for data
- * and EOF since accept, the upstream for all of it since connect. The
- * client's write space is asked for only once a write to it would block.
- */
-int relay_start(struct proxy *p, struct conn *c)
-{
-	int i, err;
-
-	for (i = 0; i < 2; i++) {
-		err = relay_open_pipe(p, &c->dir[i]);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 static int relay_want_client_space(struct proxy *p, struct conn *c)
 {
 	struct epoll_event ev = {
@@ -103,10 +89,17 @@ static int relay_want_client_space(struct proxy *p, struct conn *c)
  * connection). The FIN goes on as shutdown(), or, when the other direction
  * is done too, as the close() that follows.
  */
-static int relay_dir(struct conn_dir *d, bool last, bool *blocked)
+static int relay_dir(struct proxy *p, struct conn_dir *d, bool last, bool *blocked)
 {
 	bool src_dry = d->eof, dst_full = false;
 	ssize_t n;
+	int err;
+
+	if (d->pipe[0] < 0 && !src_dry) {
+		err = relay_open_pipe(p, d);
+		if (err)
+			return err;
+	}
 
 	while (!(src_dry || d->in_pipe == d->pipe_cap) || (d->in_pipe && !dst_full)) {
 		if (!src_dry && d->in_pipe < d->pipe_cap) {
@@ -136,6 +129,8 @@ static int relay_dir(struct conn_dir *d, bool last, bool *blocked)
 		}
 	}
 	*blocked = dst_full;
+	if (!d->in_pipe)
+		relay_release(d);
 	/* FIN goes on once everything before it has */
 	if (d->eof && !d->in_pipe && !d->shut) {
 		if (!last)
@@ -167,7 +162,7 @@ void relay_event(struct proxy *p, struct conn *c, uint32_t events)
 
 		if (c->dir[i].shut)
 			continue;
-		err = relay_dir(&c->dir[i], c->dir[!i].shut, &blocked);
+		err = relay_dir(p, &c->dir[i], c->dir[!i].shut, &blocked);
 		if (!err && blocked && i == 1 && !c->cfd_out)
 			err = relay_want_client_space(p, c);
 	}

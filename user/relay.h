@@ -8,17 +8,12 @@
 struct proxy;
 struct conn;
 
-/* Pipes and events for a connection whose hello went upstream. Returns 0
- * or -errno.
- */
-int relay_start(struct proxy *p, struct conn *c);
-
 /* Something happened on one of c's sockets: move what can move, pass FIN and
  * RST on, close c when both directions are done.
  */
 void relay_event(struct proxy *p, struct conn *c, uint32_t events);
 
-/* Give a direction's pipe back (kept for reuse when empty). */
+/* Give a direction's pipe back (pooled for reuse when empty). */
 struct conn_dir;
 void relay_release(struct conn_dir *d);
 

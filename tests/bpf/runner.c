@@ -2,12 +2,12 @@
 /* tests/bpf/runner.c - runs tests/unit/vectors.h through the kernel (root).
  *
  * Loads the test_sni skeleton (tests/bpf/test_sni.bpf.c) and runs every
- * vector, and every prefix of it, with BPF_PROG_TEST_RUN behind a well-formed
- * Ethernet + IPv4 + TCP header. Each answer must equal the vector's expected
- * one and the user-space parse of the same bytes (same header, other
- * sni_load). Then seeds test_policy and checks verdicts for a few names,
- * against fixed expectations and against policy_decide() run in user space
- * over the same trie. Prints `[bpf/sni ...] PASS|FAIL|SKIP`; without root or
+ * vector with BPF_PROG_TEST_RUN behind a well-formed Ethernet + IPv4 + TCP
+ * header. Each answer must equal the vector's expected one and the
+ * user-space parse of the same bytes (same header, other sni_load); every
+ * prefix and the fuzz corpus are tests/bpf/diff.c's. Then seeds test_policy
+ * and checks verdicts for a few names, against fixed expectations and
+ * against policy_decide() run in user space over the same trie. Prints `[bpf/sni ...] PASS|FAIL|SKIP`; without root or
  * BPF it prints one SKIP line and exits 0.
  */
 #include <errno.h>
@@ -20,34 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
-
-#define TEST_HDR_LEN	54	/* Ethernet 14 + IPv4 20 + TCP 20, as test_sni.bpf.c */
-/* skb test_run takes linear data only: PAGE_SIZE minus headroom and
- * skb_shared_info, 3712 bytes on x86-64 6.18. An EINVAL above this size is
- * that limit, not a failure.
- */
-#define TEST_RUN_SMALL	3000
-
-/* User-space side of the differential check: a buffer behind sni_load(). */
-struct mem {
-	const __u8 *p;
-	__u32 len;
-};
-
-static __always_inline int sni_load(void *src, __u32 off, void *dst, __u32 n)
-{
-	struct mem *m = src;
-
-	if (off > m->len || n > m->len - off)
-		return -1;
-	memcpy(dst, m->p + off, n);
-	return 0;
-}
-
-#include "sni_parse.h"
+#include "pkt.h"
 
 /* policy_decide() in user space over the kernel's trie: map is a map fd.
  * BPF_MAP_LOOKUP_ELEM on an LPM trie is a longest-prefix lookup, just like
@@ -108,46 +81,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* ---- packets --------------------------------------------------------- */
-
-static __u16 ip_csum(const __u8 *p, __u32 len)
-{
-	__u32 sum = 0, i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (__u32)p[i] << 8 | p[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum;
-}
-
-/* Ethernet + IPv4 + TCP (10.0.0.1:40000 -> 10.0.0.2:443, PSH|ACK), then payload. */
-static __u8 *make_pkt(const __u8 *payload, __u32 len, __u32 *pkt_len)
-{
-	__u8 *p = calloc(1, TEST_HDR_LEN + len);
-	__u8 *ip = p + 14, *tcp = p + 34;
-	__u32 tot = 20 + 20 + len;
-	__u16 csum;
-
-	if (!p)
-		abort();
-	memcpy(p, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00", 14);
-	ip[0] = 0x45;				/* version 4, IHL 5 */
-	ip[2] = tot >> 8;
-	ip[3] = tot;
-	ip[6] = 0x40;				/* DF */
-	ip[8] = 64;				/* TTL */
-	ip[9] = 6;				/* TCP */
-	memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
-	csum = ip_csum(ip, 20);
-	ip[10] = csum >> 8;
-	ip[11] = csum;
-	memcpy(tcp, "\x9c\x40\x01\xbb\x00\x00\x00\x01\x00\x00\x00\x01\x50\x18\xff\xff", 16);
-	if (len)
-		memcpy(p + TEST_HDR_LEN, payload, len);
-	*pkt_len = TEST_HDR_LEN + len;
-	return p;
-}
+/* ---- runs ------------------------------------------------------------ */
 
 /* What one run of the program gave. */
 struct run {
@@ -160,7 +94,7 @@ struct run {
 static void run_bpf(struct test_sni *skel, const __u8 *payload, __u32 len, struct run *out)
 {
 	__u32 pkt_len;
-	__u8 *pkt = make_pkt(payload, len, &pkt_len);
+	__u8 *pkt = make_pkt(payload, len, 0, &pkt_len);
 	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = pkt, .data_size_in = pkt_len,
 		    .repeat = 1);
 
@@ -216,7 +150,8 @@ static void test_vector(struct test_sni *skel, const struct sni_vector *v)
 	run_bpf(skel, v->bytes, v->len, &k);
 	if (k.err == -EINVAL && v->len + TEST_HDR_LEN > TEST_RUN_SMALL) {
 		snprintf(msg, sizeof(msg), "test_run rejects a %u-byte packet (EINVAL): linear "
-			 "data is limited to about a page", v->len + TEST_HDR_LEN);
+			 "data is limited to about a page; bpf_diff parses it through XDP",
+			 v->len + TEST_HDR_LEN);
 		skip("sni", v->desc, msg);
 		return;
 	}
@@ -239,41 +174,6 @@ static void test_vector(struct test_sni *skel, const struct sni_vector *v)
 		why(r, sizeof(r), "verdict %d reason %d, want DENY reason %d", k.verdict, k.reason,
 		    sni_rc_reason(k.rc));
 	report("sni", v->desc, r);
-}
-
-/* Every prefix: the kernel parse of a partial hello equals the user one.
- * Prefixes past the test_run size limit are skipped, with one SKIP line.
- */
-static void test_prefixes(struct test_sni *skel, const struct sni_vector *v)
-{
-	char r[512] = "", title[200], msg[128];
-	struct sni_result u;
-	struct run k;
-	__u32 len;
-	int urc;
-
-	snprintf(title, sizeof(title), "prefixes of: %s", v->desc);
-	for (len = 0; len < v->len && !r[0]; len++) {
-		run_bpf(skel, v->bytes, len, &k);
-		if (k.err == -EINVAL && len + TEST_HDR_LEN > TEST_RUN_SMALL) {
-			snprintf(title, sizeof(title), "prefixes of: %s, %u..%u bytes", v->desc,
-				 len, v->len - 1);
-			snprintf(msg, sizeof(msg), "test_run takes at most %u-byte packets here",
-				 len - 1 + TEST_HDR_LEN);
-			skip("sni", title, msg);
-			snprintf(title, sizeof(title), "prefixes of: %s, 0..%u bytes", v->desc,
-				 len - 1);
-			break;
-		}
-		if (k.err) {
-			why(r, sizeof(r), "%u bytes: bpf_prog_test_run_opts: %s", len,
-			    strerror(-k.err));
-			break;
-		}
-		urc = run_user(v->bytes, len, &u);
-		compare(&k, urc, &u, len, r, sizeof(r));
-	}
-	report("sni", title, r);
 }
 
 /* ---- policy ---------------------------------------------------------- */
@@ -444,8 +344,6 @@ int main(void)
 	n = vectors_init();
 	for (i = 0; i < n; i++)
 		test_vector(skel, &sni_vectors[i]);
-	for (i = 0; i < n; i++)
-		test_prefixes(skel, &sni_vectors[i]);
 	test_verdicts(skel);
 	test_lookup_semantics(skel);
 

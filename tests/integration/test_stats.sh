@@ -72,6 +72,38 @@ conns_as_expected() {
 }
 conns_none() { [ "$(sg -j conns | jq length)" = 0 ]; }
 
+# How each hello arrived, in the log line and in the three shape counters
+# (operators use them to spot evasion tools): one segment, one record in
+# 1-byte segments, a hello split over three records. Only the shape's own
+# counter may move, by one per connection.
+test_hello_shapes() {
+	local shape args m k d want
+	for shape in one_segment segments records; do
+		case $shape in
+		one_segment) args=() ;;
+		segments) args=(--write bytes --delay 0.002) ;;
+		records) args=(--records 3) ;;
+		esac
+		BEFORE=$(sg -j stats) || bad "stats -j failed" || return
+		m=$(log_mark)
+		cl --sni exact.test "${args[@]}" --cmd "SOURCE 100 sh" || bad "$shape: client: $CL" || return
+		log_expect "$m" '.sni == "exact.test" and .verdict == "allow" and .hello == "'$shape'"' ||
+			return
+		AFTER=$(sg -j stats)
+		for k in hello_one_segment hello_segments hello_records hellos hellos_user_parsed; do
+			want=0
+			case $shape/$k in
+			one_segment/hello_one_segment | segments/hello_segments | records/hello_records) want=1 ;;
+			*/hellos | records/hellos_user_parsed) want=1 ;;
+			esac
+			d=$(delta "$k")
+			[ "$d" = "$want" ] || bad "$shape hello: $k moved by $d, want $want" || return
+		done
+	done
+	# the text form names the three counters too
+	sg stats | grep -Eq '^hello_records +[1-9]' || bad "stats text: $(sg stats | grep hello_)"
+}
+
 setup
 ALLOW=$TMP/allow
 printf '%s\n' exact.test 'deny deny.test' >"$ALLOW"
@@ -85,5 +117,5 @@ test_selftest() {
 	[ ! -e "$PIN-st-selftest-"* ] || bad "selftest left pins behind"
 }
 
-run_tests test_counters test_stats_text test_conns test_selftest
+run_tests test_counters test_stats_text test_conns test_hello_shapes test_selftest
 [ "$N_FAIL" -eq 0 ]
