@@ -126,6 +126,16 @@ test_idle_timeout() {
 	cl --cmd SINK --send 2000000 --pace 4 --min-elapsed 3.5 || bad "a connection moving bytes for 4 s: $CL"
 }
 
+# hold_conns N OUT: N connections held open for 6 s in the background (HPID);
+# returns once all are through, non-zero if they are not within 10 s
+hold_conns() {
+	in_cli python3 "$PEER" hold --connect "$SRV4:443" --sni exact.test --count "$1" --seconds 6 \
+		>"$2" 2>&1 &
+	HPID=$!
+	PIDS+=("$HPID")
+	wait_until 10 grep -q ready "$2" && grep -q "\"ok\": $1" "$2"
+}
+
 # --max-conns 5: five held connections, then 20 more are reset at once,
 # counted, logged once (rate-limited), at little CPU; a slot that frees up
 # serves again
@@ -134,12 +144,8 @@ test_max_conns() {
 	daemon_stop
 	daemon_start --allow-file "$ALLOW" --max-conns 5 || bad "daemon did not start" || return
 	l0=$(stat_get denied_by_reason.limit)
-	in_cli python3 "$PEER" hold --connect "$SRV4:443" --sni exact.test --count 5 --seconds 6 \
-		>"$TMP/hold.out" 2>&1 &
-	hpid=$!
-	PIDS+=("$hpid")
-	wait_until 10 grep -q ready "$TMP/hold.out" || bad "hold: $(cat "$TMP/hold.out")" || return
-	grep -q '"ok": 5' "$TMP/hold.out" || bad "hold: $(cat "$TMP/hold.out")" || return
+	hold_conns 5 "$TMP/hold.out" || bad "hold: $(cat "$TMP/hold.out")" || return
+	hpid=$HPID
 	c0=$(daemon_ticks)
 	for i in $(seq 1 20); do
 		cl --cmd PING --expect "reset|closed|broken_pipe" --max-elapsed 3 ||
@@ -174,12 +180,8 @@ test_fd_exhaustion() {
 	kill -0 "$DPID" 2>/dev/null || bad "daemon did not start under ulimit -n $((n + 6))" || return
 	echo "idle daemon: $n fds; limit $((n + 6))"
 	l0=$(stat_get denied_by_reason.limit)
-	in_cli python3 "$PEER" hold --connect "$SRV4:443" --sni exact.test --count 1 --seconds 6 \
-		>"$TMP/hold1.out" 2>&1 &
-	hpid=$!
-	PIDS+=("$hpid")
-	wait_until 10 grep -q ready "$TMP/hold1.out" || bad "hold: $(cat "$TMP/hold1.out")" || return
-	grep -q '"ok": 1' "$TMP/hold1.out" || bad "hold: $(cat "$TMP/hold1.out")" || return
+	hold_conns 1 "$TMP/hold1.out" || bad "hold: $(cat "$TMP/hold1.out")" || return
+	hpid=$HPID
 	echo "daemon fds with one connection: $(daemon_fds)"
 	# silent clients (one fd each in the hello phase) take whatever slots are
 	# left, so that what follows meets EMFILE at accept itself
