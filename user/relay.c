@@ -101,7 +101,10 @@ static int relay_dir(struct proxy *p, struct conn_dir *d, bool last, bool *block
 			return err;
 	}
 
-	while (!(src_dry || d->in_pipe == d->pipe_cap) || (d->in_pipe && !dst_full)) {
+	/* once dst takes no more, src is left alone: its bytes wait in its own
+	 * receive buffer (TCP holds the sender there), not in the pipe too
+	 */
+	while (!dst_full && (!(src_dry || d->in_pipe == d->pipe_cap) || d->in_pipe)) {
 		if (!src_dry && d->in_pipe < d->pipe_cap) {
 			n = splice(d->src, NULL, d->pipe[1], NULL, d->pipe_cap - d->in_pipe,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
