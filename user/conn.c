@@ -109,11 +109,13 @@ static int ep_set(struct proxy *p, int op, int fd, uint32_t events, struct conn_
 	return epoll_ctl(p->epfd, op, fd, &ev);
 }
 
-/* Bound what one socket holds: the send buffer before connect/listen, the
- * receive buffer once established. Not before the handshake: the window
- * scale is chosen from the receive buffer then, and a small scale (4) left
- * senders stuck on 16-byte windows. A locked receive buffer also keeps TCP's
- * autotuning from raising the window past the bound.
+/* Bound what one socket holds: the send buffer before connect/listen; the
+ * receive buffer before it too on the splice path (inherited from the
+ * listener, set before connect), once established on the sockmap path (the
+ * window scale is chosen from the receive buffer at the handshake, and a
+ * small scale (4) left its paused senders stuck on 16-byte windows). A locked
+ * receive buffer keeps TCP's autotuning from raising the window past the
+ * bound.
  */
 void conn_set_sndbuf(struct proxy *p, int fd)
 {
@@ -122,9 +124,9 @@ void conn_set_sndbuf(struct proxy *p, int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
 }
 
-void conn_set_rcvbuf(struct proxy *p, int fd)
+void conn_set_rcvbuf(int fd, int bytes)
 {
-	int rcv = p->rcvbuf;
+	int rcv = bytes;
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 }
@@ -314,7 +316,7 @@ int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer,
 	c->uref = (struct conn_ref){ c, 1 };
 	c->ccookie = sock_cookie(fd);
 	if (p->o->data_path == DATA_PATH_SOCKMAP)
-		conn_set_rcvbuf(p, fd);	/* after the handshake: see setup() */
+		conn_set_rcvbuf(fd, p->rcvbuf);	/* after the handshake: see above */
 
 	/* where the client was going: the redirect's original destination,
 	 * or with TPROXY the local address itself
@@ -611,7 +613,7 @@ static void conn_dial_next(struct proxy *p, struct conn *c)
 		}
 		conn_set_sndbuf(p, fd);
 		if (p->o->data_path == DATA_PATH_SPLICE)
-			conn_set_rcvbuf(p, fd);	/* keepalive: set by the tick, see below */
+			conn_set_rcvbuf(fd, p->up_rcvbuf);	/* keepalive: the tick sets it */
 		else
 			keepalive_set(fd, p->o->keepalive_s);
 		c->deadline_ms = now_ms() + p->o->connect_timeout_ms;
@@ -812,7 +814,7 @@ static void conn_on_connected(struct proxy *p, struct conn *c, uint32_t events)
 	c->addrs = NULL;
 	if (p->o->data_path == DATA_PATH_SOCKMAP) {
 		c->ucookie = sock_cookie(c->ufd);	/* its own sockmap and state entries */
-		conn_set_rcvbuf(p, c->ufd);
+		conn_set_rcvbuf(c->ufd, p->rcvbuf);
 	}
 	conn_leave_hello(p, c);
 }

@@ -144,8 +144,8 @@ void conn_note_error(struct conn *c, int err);
 
 /* The send-buffer bound from --conn-mem (set before connect/listen). */
 void conn_set_sndbuf(struct proxy *p, int fd);
-/* The receive-buffer bound (splice relay: before listen/connect). */
-void conn_set_rcvbuf(struct proxy *p, int fd);
+/* A receive-buffer bound (locked: no autotuning past it). */
+void conn_set_rcvbuf(int fd, int bytes);
 
 uint64_t now_ms(void);
 

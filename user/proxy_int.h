@@ -24,6 +24,7 @@ struct proxy {
 	uint64_t next_deadline_check;	/* ms */
 	struct conn *hash[CONN_HASH_SIZE];
 	int rcvbuf, sndbuf;		/* per socket, from --conn-mem */
+	int up_rcvbuf;			/* the upstream's receive buffer (splice path) */
 	int pipe_size;			/* per direction (splice relay) */
 	uint64_t bytes_up, bytes_down;	/* relayed by closed connections, not yet in snigate_stats */
 	__u64 stale[STALE_BATCH];	/* state entries of closed connections, deleted in a batch */
