@@ -78,6 +78,8 @@ static int do_help(int argc, char **argv)
 		"                     [--conn-mem BYTES] [--hello-timeout S] [--connect-timeout S]\n"
 		"                     [--max-conns N] [--data-path splice|sockmap] [--resolve-ttl S]\n"
 		"                     [--no-selftest]\n"
+		"       snigate filter --cgroup DIR [--allow-file FILE] [--ports PORT,...]\n"
+		"                      [--allow-port PORT[/tcp|/udp]]... [--log text|json] [--no-reset]\n"
 		"       snigate allow { add | del | list | test } [PATTERN|NAME]\n"
 		"       snigate deny { add | del | list } [PATTERN]\n"
 		"       snigate stats\n"
@@ -99,6 +101,7 @@ static int do_version(int argc, char **argv)
 
 static const struct cmd main_cmds[] = {
 	{ "proxy", do_proxy },
+	{ "filter", do_filter },
 	{ "allow", do_allow },
 	{ "deny", do_deny },
 	{ "stats", do_stats },
