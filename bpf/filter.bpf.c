@@ -25,6 +25,8 @@
 #define AF_INET6	10
 #define SK_DROP		0
 #define SK_PASS		1
+#define SOL_TCP		6
+#define TCP_FASTOPEN_CONNECT	30
 
 /* Reads of the message, which snigate_filter_msg has made linear
  * (bpf_msg_pull_data) over the whole first record: checked against data_end,
@@ -164,6 +166,17 @@ static __always_inline void who_where(struct bpf_sock_addr *ctx, __u16 family, _
 	}
 }
 
+/* sendto(MSG_FASTOPEN) connects with the data already attached. */
+static __always_inline bool tfo_pending(struct bpf_sock *sk)
+{
+	struct tcp_sock *tp;
+
+	if (!sk)
+		return false;
+	tp = bpf_skc_to_tcp_sock(sk);
+	return tp && tp->fastopen_req;
+}
+
 /* Returns 1 (go on) or 0 (EPERM). */
 static __always_inline int port_check(struct bpf_sock_addr *ctx, __u16 family)
 {
@@ -187,6 +200,13 @@ static __always_inline int port_check(struct bpf_sock_addr *ctx, __u16 family)
 	if (kind == SNIGATE_PORT_NONE) {
 		fstat_add(SNIGATE_FSTAT_PORT_REFUSED);
 		event_send(SNIGATE_FEVENT_REFUSED, proto, cookie, c);
+		return 0;
+	}
+	/* TCP Fast Open would put the hello in the SYN (or queue it before the
+	 * socket is established and in the sockhash): unjudged. Refused.
+	 */
+	if (proto == IPPROTO_TCP && tfo_pending(ctx->sk)) {
+		fstat_add(SNIGATE_FSTAT_TFO_REFUSED);
 		return 0;
 	}
 	/* a filtered TCP port: remember who, the verdict comes later */
@@ -252,6 +272,19 @@ static __always_inline struct snigate_fconn *fconn_from_sock(struct bpf_sock_ops
 	if (bpf_map_update_elem(&snigate_fconns, &cookie, c, BPF_NOEXIST))
 		return NULL;
 	return bpf_map_lookup_elem(&snigate_fconns, &cookie);
+}
+
+/* setsockopt(TCP_FASTOPEN_CONNECT): connect() then returns at once and the
+ * first write goes out with the SYN, before the sockhash. Refused (EPERM).
+ */
+SEC("cgroup/setsockopt")
+int sgf_setsockopt(struct bpf_sockopt *ctx)
+{
+	if (ctx->level == SOL_TCP && ctx->optname == TCP_FASTOPEN_CONNECT) {
+		fstat_add(SNIGATE_FSTAT_TFO_REFUSED);
+		return 0;
+	}
+	return 1;	/* anything else: as asked (optval untouched) */
 }
 
 /* sock_ops runs in the socket's cgroup: only sockets created inside the

@@ -181,6 +181,7 @@ enum snigate_fstat {
 	SNIGATE_FSTAT_PORT_REFUSED,	/* connect/sendto to a port that is not allowed */
 	SNIGATE_FSTAT_PORT_PASSED,	/* connect/sendto to an --allow-port port */
 	SNIGATE_FSTAT_UNTRACKED,	/* no room in the maps: the connection is refused */
+	SNIGATE_FSTAT_TFO_REFUSED,	/* TCP Fast Open: data before the verdict could see it */
 	SNIGATE_FSTAT_DENY_BASE,	/* + enum snigate_reason: denials by reason */
 	SNIGATE_FSTAT__MAX = SNIGATE_FSTAT_DENY_BASE + SNIGATE_REASON__MAX,
 };

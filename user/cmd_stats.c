@@ -68,6 +68,7 @@ static const char *const fstat_names[SNIGATE_FSTAT_DENY_BASE] = {
 	[SNIGATE_FSTAT_PORT_REFUSED] = "port_refused",
 	[SNIGATE_FSTAT_PORT_PASSED] = "port_passed",
 	[SNIGATE_FSTAT_UNTRACKED] = "untracked",
+	[SNIGATE_FSTAT_TFO_REFUSED] = "tfo_refused",
 };
 
 /* n per-CPU counters of the array behind fd, summed */

@@ -166,6 +166,7 @@ static int attach(struct filterd *f)
 	err = err ?: ATTACH_CG(f, sgf_connect6);
 	err = err ?: ATTACH_CG(f, sgf_sendmsg4);
 	err = err ?: ATTACH_CG(f, sgf_sendmsg6);
+	err = err ?: ATTACH_CG(f, sgf_setsockopt);
 	if (err) {
 		pr_warn("cannot attach to cgroup %s: %s", f->o->cgroup, strerror(-err));
 		return err;

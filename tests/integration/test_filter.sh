@@ -127,7 +127,7 @@ cg_denied() {
 cg_peer() { in_cg python3 "$PEER" client --timeout 5 "$@"; }
 
 test_cgroup_programs_attached() {
-	[ "$(cg_progs)" -eq 5 ] || bad "want 5 programs on $CG: $(bpftool cgroup show "$CG")"
+	[ "$(cg_progs)" -eq 6 ] || bad "want 6 programs on $CG: $(bpftool cgroup show "$CG")"
 }
 
 test_curl_allowed() {
@@ -255,6 +255,38 @@ print(ask(53) + "|" + ask(5353))
 	log_expect "$m" '.event == "refused" and .proto == "udp" and .destination == "'"$SRV4"':5353"'
 }
 
+# TCP Fast Open would send the hello before the socket is in the sockhash
+test_tcp_fast_open() {
+	local out s
+	s=$(server_mark)
+	out=$(in_cg python3 -c '
+import socket, sys
+sys.path.insert(0, sys.argv[2])
+import peer
+hello = peer.records(peer.build_handshake("denied.test")) + b"PING\n"
+s = socket.socket()
+try:
+    s.sendto(hello, socket.MSG_FASTOPEN, (sys.argv[1], 443))
+    print("sent", s.recv(16))
+except OSError as e:
+    print("errno", e.errno)
+s = socket.socket()
+try:
+    s.setsockopt(socket.IPPROTO_TCP, 30, 1)   # TCP_FASTOPEN_CONNECT
+    print("set")
+except OSError as e:
+    print("errno", e.errno)
+' "$SRV4" "$ROOT/tests/integration")
+	[ "$out" = "$(printf 'errno 1\nerrno 1')" ] || bad "TCP Fast Open not refused: $out" || return
+	sleep 0.2
+	! server_since "$s" | grep -q denied.test || bad "the server saw the hello: $(server_since "$s")" || return
+	[ "$(stat_get filter.tfo_refused)" -ge 2 ] || bad "filter.tfo_refused: $(stat_get filter.tfo_refused)" || return
+	# curl falls back to a plain connect: judged as usual
+	out=$(in_cg curl -sS --max-time 10 --tcp-fastopen --cacert "$CA" \
+		--resolve "exact.test:443:$SRV4" https://exact.test/ 2>&1)
+	[[ $out == *"snigate-test ok sni=exact.test"* ]] || bad "curl --tcp-fastopen: $out"
+}
+
 test_child_cgroup() {
 	CGDIR=$CG/child curl_cg denied.test
 	[[ $RC -ne 0 && $OUT == *"Permission denied"* ]] || bad "a child cgroup is not filtered: $OUT" || return
@@ -364,7 +396,7 @@ test_second_filter_refused() {
 	[[ $out == *"already filtered"* ]] || bad "no clear message: $out" || return
 	out=$("$SNIGATE" --pin-dir "$PIN" filter --cgroup "$CG/child" 2>&1)
 	[[ $? -ne 0 && $out == *"already filtered"* ]] || bad "a filter on a child was stacked: $out" || return
-	[ "$(cg_progs)" -eq 5 ] || bad "programs on $CG changed: $(bpftool cgroup show "$CG")"
+	[ "$(cg_progs)" -eq 6 ] || bad "programs on $CG changed: $(bpftool cgroup show "$CG")"
 }
 
 test_detach() {
@@ -383,7 +415,7 @@ test_detach() {
 	cg_peer --connect "$SRV4:8080" --cmd PING || bad "after detach, port 8080 still refused" || return
 	# and SIGINT detaches too
 	filter_start
-	[ "$(cg_progs)" -eq 5 ] || bad "restart: $(bpftool cgroup show "$CG")" || return
+	[ "$(cg_progs)" -eq 6 ] || bad "restart: $(bpftool cgroup show "$CG")" || return
 	kill -INT "$FPID"
 	wait_until 5 sh -c "[ \$(bpftool cgroup show '$CG' | grep -c sgf_) -eq 0 ]" ||
 		bad "SIGINT left programs: $(bpftool cgroup show "$CG")"
@@ -400,7 +432,7 @@ servers_start
 filter_start
 run_tests test_cgroup_programs_attached test_curl_allowed test_curl_denied test_deny_reasons \
 	test_openssl_s_client test_python_ssl test_split_hellos test_ipv6 test_ports \
-	test_child_cgroup test_outside_unaffected test_runtime_allow_add_del test_denied_reset \
+	test_tcp_fast_open test_child_cgroup test_outside_unaffected test_runtime_allow_add_del test_denied_reset \
 	test_stats_conns test_throughput_ratio test_second_filter_refused test_detach
 [ -s "$TMP/ratio" ] && cat "$TMP/ratio" | sed 's/^/    /'
 [ "$N_FAIL" -eq 0 ]
