@@ -24,15 +24,8 @@ static __always_inline int sni_load(void *src, __u32 off, void *dst, __u32 len)
 }
 
 #include "sni_parse.h"
+#include "lib/policy.h"
 #include "lib/maps.h"
-
-static __always_inline const struct snigate_policy_val *
-policy_lookup(void *map, const struct snigate_policy_key *key)
-{
-	return bpf_map_lookup_elem(map, key);
-}
-
-#include "policy_match.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -48,36 +41,14 @@ static __always_inline void stat_add(enum snigate_stat idx, __u64 n)
 		*v += n;
 }
 
-/* The parser and the policy walk are global functions: the verifier checks
- * each once, with unknown arguments, instead of once per name length.
+/* The parser is a global function (as snigate_decide in lib/policy.h): the
+ * verifier checks it once, with unknown arguments.
  */
 __noinline int snigate_parse(struct __sk_buff *skb, struct sni_result *res)
 {
 	if (!skb || !res)
 		return SNI_BAD;
 	return sni_parse(skb, skb->len, res);
-}
-
-/* Returns the verdict in bits 0-7, the reason in bits 8-15. */
-__noinline int snigate_decide(struct scratch *s, __u32 dflt)
-{
-	enum snigate_reason reason = SNIGATE_REASON_DEFAULT;
-	enum snigate_verdict verdict = SNIGATE_VERDICT_DENY;	/* no policy: fail closed */
-	__u32 zero = 0, len;
-	void *trie;
-
-	if (!s)
-		return verdict | reason << 8;
-	len = s->res.name_len;
-	if (len == 0 || len > SNIGATE_HOST_MAX)
-		return verdict | SNIGATE_REASON_BAD_NAME << 8;
-	trie = bpf_map_lookup_elem(&snigate_polsel, &zero);
-	if (trie) {
-		__builtin_memset(&s->key, 0, sizeof(s->key));
-		policy_make_key(s->res.name, len, &s->key);
-		verdict = policy_decide(trie, &s->key, dflt, &reason);
-	}
-	return verdict | reason << 8;
 }
 
 static __always_inline struct snigate_sock *sock_state(struct __sk_buff *skb)
@@ -174,10 +145,10 @@ SEC("sk_skb/stream_verdict")
 int snigate_hello_verdict(struct __sk_buff *skb)
 {
 	struct snigate_sock *st = sock_state(skb);
-	enum snigate_verdict verdict, dflt = SNIGATE_VERDICT_DENY;
+	enum snigate_verdict verdict;
 	__u64 cookie = bpf_get_socket_cookie(skb);
-	enum snigate_reason reason;
 	struct snigate_config *cfg;
+	enum snigate_reason reason;
 	struct scratch *s;
 	__u32 zero = 0;
 	int rc, d;
@@ -230,13 +201,11 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 	if (rc == SNI_OK) {
 		__builtin_memcpy(st->sni, s->res.name, sizeof(st->sni));
 		cfg = bpf_map_lookup_elem(&snigate_config, &zero);
-		if (cfg)
-			dflt = cfg->default_verdict;
 		if (cfg && policy_ech_refused(cfg->ech_deny, s->res.ech)) {
 			verdict = SNIGATE_VERDICT_DENY;
 			reason = SNIGATE_REASON_ECH;
 		} else {
-			d = snigate_decide(s, dflt);
+			d = snigate_decide(s, policy_default());
 			verdict = d & 0xff;
 			reason = (d >> 8) & 0xff;
 		}

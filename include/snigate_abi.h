@@ -20,6 +20,9 @@
 #define SNIGATE_MAP_STATS	"snigate_stats"
 #define SNIGATE_MAP_SOCKS	"snigate_socks"
 #define SNIGATE_MAP_SOCKSTATE	"snigate_sockst"
+#define SNIGATE_MAP_POLSEL	"snigate_polsel"
+#define SNIGATE_MAP_FSTATS	"snigate_fstats"	/* `snigate filter` counters */
+#define SNIGATE_MAP_FCONNS	"snigate_fconns"	/* `snigate filter` connections */
 
 /* What a policy rule says; for one pattern both bits may be set (deny wins). */
 enum snigate_rule {
@@ -178,6 +181,76 @@ struct snigate_hello_rec {
 struct snigate_event {
 	__u64 cookie;
 	__u64 backlog;
+};
+
+/* --- `snigate filter`: the policy on a cgroup's own connections ------------ */
+
+/* Per-CPU counters of the filter (snigate_fstats). */
+enum snigate_fstat {
+	SNIGATE_FSTAT_CONNS = 0,	/* connections to a filtered port, established */
+	SNIGATE_FSTAT_HELLOS,		/* hellos judged in the kernel */
+	SNIGATE_FSTAT_ALLOWED,
+	SNIGATE_FSTAT_DENIED,
+	SNIGATE_FSTAT_SPLIT,		/* hellos gathered from several sendmsg calls */
+	SNIGATE_FSTAT_LEFT,		/* allowed connections taken out of the sockhash */
+	SNIGATE_FSTAT_RESET,		/* denied connections reset by the daemon */
+	SNIGATE_FSTAT_PORT_REFUSED,	/* connect/sendto to a port that is not allowed */
+	SNIGATE_FSTAT_PORT_PASSED,	/* connect/sendto to an --allow-port port */
+	SNIGATE_FSTAT_UNTRACKED,	/* no room in the maps: the connection is refused */
+	SNIGATE_FSTAT_TFO_REFUSED,	/* TCP Fast Open: data before the verdict could see it */
+	SNIGATE_FSTAT_DENY_BASE,	/* + enum snigate_reason: denials by reason */
+	SNIGATE_FSTAT__MAX = SNIGATE_FSTAT_DENY_BASE + SNIGATE_REASON__MAX,
+};
+
+/* What a port is to the filter (snigate_fports value). */
+enum snigate_port_kind {
+	SNIGATE_PORT_NONE = 0,		/* refused at connect */
+	SNIGATE_PORT_FILTER = 1,	/* TCP: the ClientHello is judged (--ports) */
+	SNIGATE_PORT_PASS = 2,		/* let through unjudged (--allow-port) */
+};
+
+struct snigate_fport {
+	__u16 port;			/* host order */
+	__u8 proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
+/* One filtered connection, keyed by socket cookie (snigate_fconns). The
+ * connect hook fills who and where (process context); the sk_msg verdict
+ * fills the rest.
+ */
+struct snigate_fconn {
+	__u64 start_ns;			/* CLOCK_MONOTONIC at connect */
+	__u64 cgroup_id;		/* the connecting task's cgroup (v2 inode number) */
+	__u32 owner;			/* pid of the `snigate filter` that tracks it */
+	__u32 pid;			/* tgid of the connecting task */
+	__u8 daddr[16];			/* IPv4 in the first 4 bytes */
+	__u16 dport;			/* host order */
+	__u16 family;			/* AF_INET or AF_INET6 */
+	__u32 flags;			/* SNIGATE_FCONN_* */
+	enum snigate_verdict verdict;
+	enum snigate_reason reason;
+	__u32 sends;			/* verdict runs until the hello was whole */
+	__u32 hello_len;		/* bytes of the first TLS record */
+	char comm[16];
+	char sni[SNIGATE_NAME_MAX];
+};
+
+#define SNIGATE_FCONN_ESTABLISHED	(1U << 0)	/* in the sockhash */
+#define SNIGATE_FCONN_LEFT		(1U << 1)	/* allowed and out of the sockhash */
+#define SNIGATE_FCONN_RESET		(1U << 2)	/* denied and reset */
+
+enum snigate_fevent_type {
+	SNIGATE_FEVENT_VERDICT = 1,	/* a hello was decided: conn says how */
+	SNIGATE_FEVENT_REFUSED = 2,	/* a connect/sendto to a port that is not allowed */
+};
+
+/* Filter ring buffer record. */
+struct snigate_fevent {
+	enum snigate_fevent_type type;
+	__u32 proto;			/* IPPROTO_TCP or IPPROTO_UDP (REFUSED) */
+	__u64 cookie;
+	struct snigate_fconn conn;
 };
 
 #endif /* __SNIGATE_ABI_H */

@@ -64,14 +64,29 @@ static const char *const stat_names[SNIGATE_STAT_DENY_BASE] = {
 	[SNIGATE_STAT_CLOSED_DRAIN] = "closed_drain",
 };
 
-static int read_stats(int fd, __u64 *out)
+static const char *const fstat_names[SNIGATE_FSTAT_DENY_BASE] = {
+	[SNIGATE_FSTAT_CONNS] = "conns",
+	[SNIGATE_FSTAT_HELLOS] = "hellos",
+	[SNIGATE_FSTAT_ALLOWED] = "allowed",
+	[SNIGATE_FSTAT_DENIED] = "denied",
+	[SNIGATE_FSTAT_SPLIT] = "hellos_split",
+	[SNIGATE_FSTAT_LEFT] = "left_sockhash",
+	[SNIGATE_FSTAT_RESET] = "reset",
+	[SNIGATE_FSTAT_PORT_REFUSED] = "port_refused",
+	[SNIGATE_FSTAT_PORT_PASSED] = "port_passed",
+	[SNIGATE_FSTAT_UNTRACKED] = "untracked",
+	[SNIGATE_FSTAT_TFO_REFUSED] = "tfo_refused",
+};
+
+/* n per-CPU counters of the array behind fd, summed */
+static int read_counters(int fd, int n, __u64 *out)
 {
 	int ncpu = libbpf_num_possible_cpus(), i, c;
 	__u64 vals[ncpu > 0 ? ncpu : 1];
 
 	if (ncpu <= 0)
 		return -EINVAL;
-	for (i = 0; i < SNIGATE_STAT__MAX; i++) {
+	for (i = 0; i < n; i++) {
 		__u32 key = i;
 
 		out[i] = 0;
@@ -83,40 +98,83 @@ static int read_stats(int fd, __u64 *out)
 	return 0;
 }
 
+/* One daemon's counters: names[0..nbase) then denials by reason. */
+static void print_counters(struct jw *w, const char *prefix, const char *const *names, int nbase,
+			   const __u64 *v)
+{
+	char name[64];
+	int i;
+
+	if (json_output) {
+		for (i = 0; i < nbase; i++)
+			jw_uint_field(w, names[i], v[i]);
+		jw_name(w, "denied_by_reason");
+		jw_start_object(w);
+		for (i = 0; i < SNIGATE_REASON__MAX; i++)
+			jw_uint_field(w, reason_names[i], v[nbase + i]);
+		jw_end_object(w);
+		return;
+	}
+	for (i = 0; i < nbase; i++) {
+		snprintf(name, sizeof(name), "%s%s", prefix, names[i]);
+		printf("%-20s %llu\n", name, (unsigned long long)v[i]);
+	}
+	for (i = 0; i < SNIGATE_REASON__MAX; i++) {
+		snprintf(name, sizeof(name), "%sdenied_%s", prefix, reason_names[i]);
+		printf("%-20s %llu\n", name, (unsigned long long)v[nbase + i]);
+	}
+}
+
+/* The gateway's counters at the top level (as always), the filter's under
+ * "filter" (JSON) or with a filter_ prefix (text); whichever is running.
+ */
 int do_stats(int argc, char **argv)
 {
-	__u64 v[SNIGATE_STAT__MAX];
-	int fd, rc, i;
+	__u64 v[SNIGATE_STAT__MAX], fv[SNIGATE_FSTAT__MAX];
+	int fd, ffd, rc = 0;
+	struct jw w;
 
 	(void)argc, (void)argv;
-	fd = pin_open_map(SNIGATE_MAP_STATS);
-	if (fd < 0)
+	fd = pin_try_map(SNIGATE_MAP_STATS);
+	ffd = pin_try_map(SNIGATE_MAP_FSTATS);
+	if (fd == -ENOENT && ffd == -ENOENT) {
+		pin_open_map(SNIGATE_MAP_STATS);	/* says what to do */
 		return EXIT_RUNTIME;
-	rc = read_stats(fd, v);
-	close(fd);
+	}
+	if (fd < 0 && ffd < 0)
+		return EXIT_RUNTIME;		/* pin_try_map said why */
+	if (fd >= 0)
+		rc = read_counters(fd, SNIGATE_STAT__MAX, v);
+	if (ffd >= 0 && !rc)
+		rc = read_counters(ffd, SNIGATE_FSTAT__MAX, fv);
 	if (rc)
-		return runtime_error("cannot read counters: %s", strerror(-rc));
+		goto out;
 	if (json_output) {
-		struct jw w;
-
 		jw_init(&w, stdout);
 		jw_start_object(&w);
-		for (i = 0; i < SNIGATE_STAT_DENY_BASE; i++)
-			jw_uint_field(&w, stat_names[i], v[i]);
-		jw_name(&w, "denied_by_reason");
-		jw_start_object(&w);
-		for (i = 0; i < SNIGATE_REASON__MAX; i++)
-			jw_uint_field(&w, reason_names[i], v[SNIGATE_STAT_DENY_BASE + i]);
-		jw_end_object(&w);
+	}
+	if (fd >= 0)
+		print_counters(&w, "", stat_names, SNIGATE_STAT_DENY_BASE, v);
+	if (ffd >= 0) {
+		if (json_output) {
+			jw_name(&w, "filter");
+			jw_start_object(&w);
+		}
+		print_counters(&w, "filter_", fstat_names, SNIGATE_FSTAT_DENY_BASE, fv);
+		if (json_output)
+			jw_end_object(&w);
+	}
+	if (json_output) {
 		jw_end_object(&w);
 		putchar('\n');
-		return EXIT_OK;
 	}
-	for (i = 0; i < SNIGATE_STAT_DENY_BASE; i++)
-		printf("%-20s %llu\n", stat_names[i], (unsigned long long)v[i]);
-	for (i = 0; i < SNIGATE_REASON__MAX; i++)
-		printf("denied_%-13s %llu\n", reason_names[i],
-		       (unsigned long long)v[SNIGATE_STAT_DENY_BASE + i]);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ffd >= 0)
+		close(ffd);
+	if (rc < 0)
+		return runtime_error("cannot read counters: %s", strerror(-rc));
 	return EXIT_OK;
 }
 
@@ -133,6 +191,63 @@ static void format_addr(const __u8 addr[16], __u16 port, __u16 family, char *buf
 	addr_format(&ss, buf);
 }
 
+static const char *fconn_state(const struct snigate_fconn *c)
+{
+	if (c->flags & SNIGATE_FCONN_RESET)
+		return "reset";
+	if (c->verdict == SNIGATE_VERDICT_DENY)
+		return "denied";
+	if (c->flags & SNIGATE_FCONN_LEFT)
+		return "passed";	/* allowed, plain TCP from here on */
+	if (c->verdict == SNIGATE_VERDICT_ALLOW)
+		return "allowed";
+	return (c->flags & SNIGATE_FCONN_ESTABLISHED) ? "hello" : "connecting";
+}
+
+static void fconn_dest(const struct snigate_fconn *c, char *buf)
+{
+	format_addr(c->daddr, c->dport, c->family, buf);
+}
+
+/* `snigate filter` connections: who (pid, comm) goes where, and the verdict. */
+static void list_filter_conns(int fd, struct jw *w, __u64 now)
+{
+	struct snigate_fconn c;
+	__u64 key, next, *prev = NULL;
+	char dest[ADDR_STRLEN], comm[17];
+
+	if (!json_output)
+		printf("%-8s %-16s %-22s %-32s %8s %-10s %8s\n", "PID", "COMM", "DESTINATION", "SNI",
+		       "VERDICT", "STATE", "AGE_S");
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &c))
+			continue;
+		fconn_dest(&c, dest);
+		snprintf(comm, sizeof(comm), "%s", c.comm[0] ? c.comm : "-");
+		if (json_output) {
+			jw_start_object(w);
+			jw_string_field(w, "kind", "filter");
+			jw_uint_field(w, "pid", c.pid);
+			jw_string_field(w, "comm", comm);
+			jw_uint_field(w, "cgroup_id", c.cgroup_id);
+			jw_string_field(w, "destination", dest);
+			jw_string_field(w, "sni", c.sni[0] ? c.sni : "-");
+			jw_string_field(w, "verdict", verdict_name(c.verdict));
+			jw_string_field(w, "reason", c.verdict ? reason_name(c.reason) : "-");
+			jw_string_field(w, "state", fconn_state(&c));
+			jw_uint_field(w, "age_ms", (now - c.start_ns) / 1000000);
+			jw_end_object(w);
+		} else {
+			printf("%-8u %-16s %-22s %-32s %8s %-10s %8llu\n", c.pid, comm, dest,
+			       c.sni[0] ? c.sni : "-", verdict_name(c.verdict), fconn_state(&c),
+			       (unsigned long long)((now - c.start_ns) / 1000000000ULL));
+		}
+	}
+}
+
+/* The gateway's connections, then the filter's: whichever is running. */
 int do_conns(int argc, char **argv)
 {
 	struct snigate_sock st, up;
@@ -141,22 +256,27 @@ int do_conns(int argc, char **argv)
 	struct timespec ts;
 	struct jw w;
 	__u64 now;
-	int fd;
+	int fd, ffd;
 
 	(void)argc, (void)argv;
-	fd = pin_open_map(SNIGATE_MAP_SOCKSTATE);
-	if (fd < 0)
+	fd = pin_try_map(SNIGATE_MAP_SOCKSTATE);
+	ffd = pin_try_map(SNIGATE_MAP_FCONNS);
+	if (fd == -ENOENT && ffd == -ENOENT) {
+		pin_open_map(SNIGATE_MAP_SOCKSTATE);	/* says what to do */
+		return EXIT_RUNTIME;
+	}
+	if (fd < 0 && ffd < 0)
 		return EXIT_RUNTIME;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	if (json_output) {
 		jw_init(&w, stdout);
 		jw_start_array(&w);
-	} else {
+	} else if (fd >= 0) {
 		printf("%-22s %-32s %-22s %8s %12s %12s %8s\n", "CLIENT", "SNI", "UPSTREAM",
 		       "VERDICT", "BYTES_UP", "BYTES_DOWN", "AGE_S");
 	}
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+	while (fd >= 0 && bpf_map_get_next_key(fd, prev, &next) == 0) {
 		__u64 down = 0;
 
 		key = next;
@@ -189,10 +309,18 @@ int do_conns(int argc, char **argv)
 			       (unsigned long long)((now - st.start_ns) / 1000000000ULL));
 		}
 	}
+	if (ffd >= 0) {
+		if (fd >= 0 && !json_output)
+			putchar('\n');
+		list_filter_conns(ffd, &w, now);
+	}
 	if (json_output) {
 		jw_end_array(&w);
 		putchar('\n');
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	if (ffd >= 0)
+		close(ffd);
 	return EXIT_OK;
 }

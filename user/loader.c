@@ -4,17 +4,16 @@
  * sk_skb programs are attached with bpf_prog_attach on the map fd.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "gateway.skel.h"
 #include "loader.h"
 #include "log.h"
 #include "pin.h"
+#include "policy_swap.h"
 
 static int attach_to_map(struct bpf_program *prog, int map_fd, enum bpf_attach_type type,
 			 const char *what)
@@ -136,64 +135,14 @@ int loader_run_iter(struct loader *l)
 	return err;
 }
 
-/* A new, empty trie with the BTF of the loaded one, so bpftool prints it alike. */
-static int trie_create(struct loader *l)
-{
-	struct btf *btf = bpf_object__btf(l->skel->obj);
-	const struct bpf_map *m = l->skel->maps.snigate_policy;
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-	int fd;
-
-	if (btf) {
-		opts.btf_fd = btf__fd(btf);
-		opts.btf_key_type_id = bpf_map__btf_key_type_id(m);
-		opts.btf_value_type_id = bpf_map__btf_value_type_id(m);
-	}
-	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "snigate_policy", bpf_map__key_size(m),
-			    bpf_map__value_size(m), bpf_map__max_entries(m), &opts);
-	return fd < 0 ? -errno : fd;
-}
-
 int loader_swap_policy(struct loader *l, const struct policy_file *pf)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	__u32 zero = 0;
-	int fd, err;
+	int fd = policy_swap(l->skel->obj, l->skel->maps.snigate_policy, l->polsel_fd, pf);
 
-	fd = trie_create(l);
-	if (fd < 0) {
-		pr_warn("cannot create a policy trie: %s", strerror(-fd));
+	if (fd < 0)
 		return fd;
-	}
-	err = policy_file_apply(fd, pf);
-	if (err)
-		goto fail;
-	/* pin first, under a temporary name (bpffs refuses dots): the rename makes the CLI's view
-	 * and the verdict's view change together (callers hold pin_lock)
-	 */
-	snprintf(path, sizeof(path), "%s/snigate_policy", pin_dir);
-	snprintf(tmp, sizeof(tmp), "%s/snigate_policy_new", pin_dir);
-	unlink(tmp);
-	if (bpf_obj_pin(fd, tmp)) {
-		err = -errno;
-		pr_warn("cannot pin the new policy at %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (bpf_map_update_elem(l->polsel_fd, &zero, &fd, BPF_ANY)) {
-		err = -errno;
-		pr_warn("cannot switch to the new policy: %s", strerror(errno));
-		unlink(tmp);
-		goto fail;
-	}
-	if (rename(tmp, path)) {
-		err = -errno;
-		pr_warn("new policy in force, but cannot pin it as %s: %s", path, strerror(errno));
-	}
 	if (l->policy_fd != bpf_map__fd(l->skel->maps.snigate_policy))
 		close(l->policy_fd);
 	l->policy_fd = fd;
-	return err;
-fail:
-	close(fd);
-	return err;
+	return 0;
 }

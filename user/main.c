@@ -80,6 +80,8 @@ static int do_help(int argc, char **argv)
 		"                     [--idle-timeout S] [--keepalive S] [--drain-timeout S]\n"
 		"                     [--ech outer|deny] [--allow-ip-sni] [--allow-upstream-net CIDR]...\n"
 		"                     [--verify-dns] [--no-selftest]\n"
+		"       snigate filter --cgroup DIR [--allow-file FILE] [--ports PORT,...]\n"
+		"                      [--allow-port PORT[/tcp|/udp]]... [--log text|json] [--no-reset]\n"
 		"       snigate allow { add | del | list | test } [PATTERN|NAME]\n"
 		"       snigate deny { add | del | list } [PATTERN]\n"
 		"       snigate stats\n"
@@ -101,6 +103,7 @@ static int do_version(int argc, char **argv)
 
 static const struct cmd main_cmds[] = {
 	{ "proxy", do_proxy },
+	{ "filter", do_filter },
 	{ "allow", do_allow },
 	{ "deny", do_deny },
 	{ "stats", do_stats },

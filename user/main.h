@@ -29,6 +29,7 @@ const char *verdict_name(int verdict);
 const char *reason_name(int reason);
 
 int do_proxy(int argc, char **argv);
+int do_filter(int argc, char **argv);
 int do_allow(int argc, char **argv);
 int do_deny(int argc, char **argv);
 int do_stats(int argc, char **argv);

@@ -65,7 +65,7 @@ int pin_open_map(const char *name)
 	if (fd < 0) {
 		err = -errno;
 		if (errno == ENOENT)
-			pr_warn("no map %s: is `snigate proxy` running (or was it started with another --pin-dir)?",
+			pr_warn("no map %s: is `snigate proxy` or `snigate filter` running (or was it started with another --pin-dir)?",
 				path);
 		else if (errno == EACCES || errno == EPERM)
 			pr_warn("cannot open %s: %s (the policy is root's: run as root)", path,
@@ -75,6 +75,18 @@ int pin_open_map(const char *name)
 		return err;
 	}
 	return fd;
+}
+
+int pin_try_map(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0 && errno != ENOENT)
+		return pin_open_map(name);	/* says why */
+	return fd < 0 ? -ENOENT : fd;
 }
 
 int pin_lock(void)

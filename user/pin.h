@@ -12,8 +12,11 @@ extern const char *pin_dir;	/* --pin-dir */
  */
 int pin_prepare_dir(void);
 
-/* Open a pinned map of the running gateway. Returns an fd or -errno (message printed). */
+/* Open a pinned map of the running gateway or filter. Returns an fd or -errno (message printed). */
 int pin_open_map(const char *name);
+
+/* The same, but -ENOENT without a message: a map only one daemon has. */
+int pin_try_map(const char *name);
 
 /* Serialize writers of the pinned maps (CLI edits, reloads). Returns a
  * lock fd to close when done, or -errno.

@@ -2,48 +2,10 @@
 /* bpf/lib/maps.h - every map of the gateway, one comment each.
  * Included once, by bpf/gateway.bpf.c. Pinned maps are the operator's view
  * (bpftool, `snigate` CLI); the socket maps live only while the daemon runs.
+ * The policy maps, shared with bpf/filter.bpf.c, are in lib/policy.h.
  */
 #ifndef __SNIGATE_MAPS_H
 #define __SNIGATE_MAPS_H
-
-/* Pattern -> rule, reversed-name LPM trie (include/policy_match.h). */
-#define POLICY_TRIE_DEF						\
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
-	__uint(max_entries, SNIGATE_POLICY_MAX);		\
-	__type(key, struct snigate_policy_key);			\
-	__type(value, struct snigate_policy_val);		\
-	__uint(map_flags, BPF_F_NO_PREALLOC)
-
-struct policy_trie {
-	POLICY_TRIE_DEF;
-};
-
-/* The trie in force, pinned: the CLI edits it in place. */
-struct {
-	POLICY_TRIE_DEF;
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} snigate_policy SEC(".maps");
-
-/* The slot the verdict reads the trie from: a reload builds a new trie and
- * swaps it in with one update, so no verdict sees a half-loaded policy.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__array(values, struct policy_trie);
-} snigate_polsel SEC(".maps") = {
-	.values = { [0] = (struct policy_trie *)&snigate_policy },
-};
-
-/* Default verdict and flow-control threshold, written by the daemon at start. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct snigate_config);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} snigate_config SEC(".maps");
 
 /* Counters, summed over CPUs by `snigate stats`. */
 struct {
@@ -113,19 +75,5 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, SNIGATE_HELLORB_SIZE);
 } snigate_hellorb SEC(".maps");
-
-/* Per-CPU scratch: too big for the 512-byte stack. */
-struct scratch {
-	struct sni_result res;
-	struct snigate_policy_key key;
-	struct snigate_hello_rec rec;	/* a record is built here, then copied to the ring */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct scratch);
-} snigate_scratch SEC(".maps");
 
 #endif /* __SNIGATE_MAPS_H */

@@ -700,6 +700,10 @@ def client_once(a, sock=None):
         info["outcome"] = "refused"
     except BrokenPipeError:
         info["outcome"] = "broken_pipe"
+    except PermissionError:             # EACCES/EPERM: snigate filter refused it
+        info["outcome"] = "eacces" if info.get("port") else "eperm"
+    except ConnectionAbortedError:      # reset by snigate filter (bpf_sock_destroy)
+        info["outcome"] = "aborted"
     info["elapsed"] = round(time.monotonic() - t0, 3)
     try:
         s.close()
@@ -791,6 +795,9 @@ def cmd_tls_client(a):
         info["outcome"] = "timeout"
     except ConnectionResetError:
         info["outcome"] = "reset"
+    except PermissionError as e:        # EACCES/EPERM: snigate filter refused it
+        info["outcome"] = "eacces" if e.errno == errno.EACCES else "eperm"
+        info["detail"] = str(e)
     except OSError as e:
         info["outcome"] = "error"
         info["detail"] = str(e)
