@@ -93,9 +93,8 @@ int snigate_hello_parser(struct __sk_buff *skb)
  * or the client sent too much.
  */
 static __always_inline int hello_ship(struct __sk_buff *skb, struct snigate_sock *st,
-				      struct scratch *s, __u64 cookie)
+				      struct snigate_hello_rec *rec, __u64 cookie)
 {
-	struct snigate_hello_rec *rec = &s->rec;
 	__u32 i, off, n, len = skb->len;
 
 	if (st->hello_len + len > SNIGATE_HELLO_MAX)
@@ -124,10 +123,9 @@ static __always_inline int hello_ship(struct __sk_buff *skb, struct snigate_sock
 /* The verdict, with the socket's whole state, so user space acts on it
  * without a map lookup.
  */
-static __always_inline void hello_notify(struct snigate_sock *st, struct scratch *s, __u64 cookie)
+static __always_inline void hello_notify(struct snigate_sock *st, struct snigate_hello_rec *rec,
+					 __u64 cookie)
 {
-	struct snigate_hello_rec *rec = &s->rec;
-
 	rec->cookie = cookie;
 	rec->type = SNIGATE_REC_VERDICT;
 	rec->len = sizeof(*st);
@@ -149,6 +147,7 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 	__u64 cookie = bpf_get_socket_cookie(skb);
 	struct snigate_config *cfg;
 	enum snigate_reason reason;
+	struct snigate_hello_rec *rec;
 	struct scratch *s;
 	__u32 zero = 0;
 	int rc, d;
@@ -156,7 +155,8 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 	if (!st)
 		return SK_DROP;		/* being closed */
 	s = bpf_map_lookup_elem(&snigate_scratch, &zero);
-	if (!s)
+	rec = bpf_map_lookup_elem(&snigate_recbuf, &zero);
+	if (!s || !rec)
 		return SK_DROP;
 	if (st->flags & SNIGATE_SOCK_DECIDED) {
 		if (st->flags & SNIGATE_SOCK_OVERFLOW)
@@ -174,7 +174,7 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 				return SK_DROP;
 			}
 		}
-		if (hello_ship(skb, st, s, cookie))
+		if (hello_ship(skb, st, rec, cookie))
 			st->flags |= SNIGATE_SOCK_OVERFLOW;
 		return SK_DROP;
 	}
@@ -190,9 +190,9 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 		st->shape = SNIGATE_SHAPE_RECORDS;
 		st->flags |= SNIGATE_SOCK_USER_PARSE | SNIGATE_SOCK_DECIDED;
 		stat_add(SNIGATE_STAT_USER_PARSED, 1);
-		if (hello_ship(skb, st, s, cookie))
+		if (hello_ship(skb, st, rec, cookie))
 			st->flags |= SNIGATE_SOCK_OVERFLOW;
-		hello_notify(st, s, cookie);
+		hello_notify(st, rec, cookie);
 		return SK_DROP;
 	}
 	stat_add(SNIGATE_STAT_HELLOS, 1);
@@ -219,13 +219,13 @@ int snigate_hello_verdict(struct __sk_buff *skb)
 	st->flags |= SNIGATE_SOCK_DECIDED;
 	if (verdict == SNIGATE_VERDICT_ALLOW) {
 		stat_add(SNIGATE_STAT_ALLOWED, 1);
-		if (hello_ship(skb, st, s, cookie))
+		if (hello_ship(skb, st, rec, cookie))
 			st->flags |= SNIGATE_SOCK_OVERFLOW;
 	} else {
 		stat_add(SNIGATE_STAT_DENIED, 1);
 		stat_add(SNIGATE_STAT_DENY_BASE + (reason < SNIGATE_REASON__MAX ? reason : 0), 1);
 	}
-	hello_notify(st, s, cookie);
+	hello_notify(st, rec, cookie);
 	return SK_DROP;
 }
 

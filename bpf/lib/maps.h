@@ -76,4 +76,12 @@ struct {
 	__uint(max_entries, SNIGATE_HELLORB_SIZE);
 } snigate_hellorb SEC(".maps");
 
+/* Per-CPU staging for one hello-ring record: too big for the stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct snigate_hello_rec);
+} snigate_recbuf SEC(".maps");
+
 #endif /* __SNIGATE_MAPS_H */

@@ -56,7 +56,6 @@ struct {
 struct scratch {
 	struct sni_result res;
 	struct snigate_policy_key key;
-	struct snigate_hello_rec rec;	/* gateway: a ring record is built here, then copied */
 };
 
 struct {
