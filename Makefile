@@ -64,6 +64,10 @@ $(OUTPUT)/tests/test_guard: tests/unit/test_guard.c user/upstream_guard.c user/u
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser $< user/upstream_guard.c user/pattern.c -o $@
 
+$(OUTPUT)/tests/test_busy_poll: tests/unit/test_busy_poll.c user/busy_poll.c user/busy_poll.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser $< user/busy_poll.c -o $@
+
 $(OUTPUT)/tests/%.bpf.o: tests/bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)/tests
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@

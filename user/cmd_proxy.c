@@ -65,6 +65,7 @@ int do_proxy(int argc, char **argv)
 		{ "allow-ip-sni", no_argument, NULL, 'i' },
 		{ "allow-upstream-net", required_argument, NULL, 'n' },
 		{ "verify-dns", no_argument, NULL, 'V' },
+		{ "busy-poll", required_argument, NULL, 'B' },
 		{ 0 },
 	};
 	struct proxy_opts o = {
@@ -75,6 +76,7 @@ int do_proxy(int argc, char **argv)
 		.connect_timeout_ms = 5000,
 		.keepalive_s = 60,
 		.drain_timeout_ms = 10000,
+		.busy_poll_us = 50,
 	};
 	char *end;
 	int c, err;
@@ -186,6 +188,11 @@ int do_proxy(int argc, char **argv)
 			break;
 		case 'V':
 			o.verify_dns = true;
+			break;
+		case 'B':
+			o.busy_poll_us = strtol(optarg, &end, 10);
+			if (*end || o.busy_poll_us < 0 || o.busy_poll_us > 10000)
+				return usage_error("--busy-poll takes microseconds from 0 (off) to 10000");
 			break;
 		case 'P':
 			if (strcmp(optarg, "splice") == 0)

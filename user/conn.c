@@ -638,9 +638,9 @@ static void conn_init_dirs(struct conn *c)
 {
 	c->dir[0] = (struct conn_dir){ .src = c->cfd, .dst = c->ufd, .src_cookie = c->ccookie,
 				       .user_bytes = c->buf_len, .eof = c->client_eof,
-				       .pipe = { -1, -1 } };
+				       .src_hup = c->early_io, .pipe = { -1, -1 } };
 	c->dir[1] = (struct conn_dir){ .src = c->ufd, .dst = c->cfd, .src_cookie = c->ucookie,
-				       .pipe = { -1, -1 } };
+				       .src_hup = c->early_io, .pipe = { -1, -1 } };
 }
 
 /* The upstream socket's state entry: what `snigate conns` shows. */
@@ -737,7 +737,7 @@ static int conn_relay(struct proxy *p, struct conn *c)
 	c->state = CONN_SPLICED;
 	c->deadline_ms = 0;
 	if (c->early_io || c->client_eof)
-		relay_event(p, c, 0);
+		relay_event(p, c, 0, 0);
 	return 0;
 }
 
@@ -1124,7 +1124,7 @@ void conn_event(struct proxy *p, struct conn_ref *ref, uint32_t events)
 		break;
 	case CONN_SPLICED:
 		if (c->relay)
-			relay_event(p, c, events);
+			relay_event(p, c, ref->which, events);
 		else
 			conn_on_spliced_event(p, c, ref->which, events);
 		break;

@@ -49,6 +49,7 @@ struct conn_dir {
 	uint64_t dst_base;	/* dst's write-queue counter when BPF took over */
 	uint64_t acked_base;	/* dst's tcpi_bytes_acked then */
 	bool eof;		/* src sent FIN */
+	bool src_hup;		/* epoll announced src's FIN (maybe not read yet) */
 	bool shut;		/* FIN passed on to dst */
 	uint64_t spliced;	/* moved by splice() (see conn.c, dir_splice) */
 	int pipe[2];		/* for that splice; -1 until needed */

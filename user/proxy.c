@@ -521,6 +521,7 @@ int proxy_run(const struct proxy_opts *o)
 		return -ENOMEM;
 	p->o = o;
 	p->reserve_fd = -1;
+	p->busy.max_ns = (uint64_t)o->busy_poll_us * 1000;
 	err = setup(p);
 	if (err)
 		goto out;
@@ -529,7 +530,7 @@ int proxy_run(const struct proxy_opts *o)
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	while (!stop) {
 		proxy_flush(p);
-		n = epoll_wait(p->epfd, evs, sizeof(evs) / sizeof(evs[0]), -1);
+		n = busy_poll_wait(&p->busy, p->epfd, evs, sizeof(evs) / sizeof(evs[0]));
 		if (n < 0 && errno != EINTR) {
 			err = -errno;
 			break;

@@ -46,6 +46,7 @@ struct proxy_opts {
 	int keepalive_s;		/* TCP keepalive idle time on both sockets; 0: off */
 	int drain_timeout_ms;		/* SIGTERM: live connections may finish this long */
 	bool ech_deny;			/* --ech deny */
+	int busy_poll_us;		/* poll this long before sleeping (adaptive); 0: off */
 	bool allow_ip_sni;		/* --upstream sni may dial an IP-literal server_name */
 	bool verify_dns;		/* --upstream origdst: the name must resolve to it */
 	struct net_block upstream_nets[PROXY_MAX_NETS];	/* dialable despite upstream_guard */

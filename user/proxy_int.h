@@ -3,6 +3,7 @@
 #ifndef __SNIGATE_PROXY_INT_H
 #define __SNIGATE_PROXY_INT_H
 
+#include "busy_poll.h"
 #include "conn.h"
 #include "loader.h"
 #include "proxy.h"
@@ -17,6 +18,7 @@ struct proxy {
 	int listen_fd[PROXY_MAX_LISTEN];
 	int nconns;
 	bool fast_tick;			/* timer at 1 ms while work waits */
+	struct busy_poll busy;		/* --busy-poll */
 	bool pause_pending;		/* pause requests wait for the iterator */
 	struct conn *conns;		/* every connection */
 	struct conn *work;		/* paused / draining ones */

@@ -84,6 +84,22 @@ static int relay_want_client_space(struct proxy *p, struct conn *c)
 	return 0;
 }
 
+/* Did a splice into the pipe take all src had? Only when it came back short
+ * of what it was asked for into an empty pipe, with fewer bytes than the pipe
+ * has slots (each slot holds at least one byte, so the slots did not run
+ * out). Then the splice that would only answer EAGAIN is saved: bytes that
+ * arrive later bring a new edge. Not once src's FIN was announced: the
+ * socket stops short of it, and its edge has been seen already.
+ */
+static bool relay_src_drained(const struct conn_dir *d, size_t want, ssize_t n)
+{
+	static size_t page;
+
+	if (!page)
+		page = (size_t)sysconf(_SC_PAGESIZE);
+	return !d->src_hup && !d->in_pipe && (size_t)n < want && (size_t)n < d->pipe_cap / page;
+}
+
 /* Move what can move now in one direction. *blocked: dst took less than
  * there was. Returns 0, or -errno on a dead socket (the caller resets the
  * connection). The FIN goes on as shutdown(), or, when the other direction
@@ -106,9 +122,13 @@ static int relay_dir(struct proxy *p, struct conn_dir *d, bool last, bool *block
 	 */
 	while (!dst_full && (!(src_dry || d->in_pipe == d->pipe_cap) || d->in_pipe)) {
 		if (!src_dry && d->in_pipe < d->pipe_cap) {
-			n = splice(d->src, NULL, d->pipe[1], NULL, d->pipe_cap - d->in_pipe,
+			size_t want = d->pipe_cap - d->in_pipe;
+
+			n = splice(d->src, NULL, d->pipe[1], NULL, want,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
+				if (relay_src_drained(d, want, n))
+					src_dry = true;
 				d->in_pipe += n;
 			} else if (n == 0) {
 				d->eof = src_dry = true;
@@ -143,8 +163,26 @@ static int relay_dir(struct proxy *p, struct conn_dir *d, bool last, bool *block
 	return 0;
 }
 
-void relay_event(struct proxy *p, struct conn *c, uint32_t events)
+/* The directions an event can move: bytes or FIN on a socket move the
+ * direction it is the source of, write space the one it is the destination
+ * of (the other direction would only answer EAGAIN).
+ */
+static unsigned int relay_dirs(int which, uint32_t events)
 {
+	unsigned int dirs = 0;
+
+	if (!events || (events & (EPOLLHUP | EPOLLERR)))
+		return 3;
+	if (events & (EPOLLIN | EPOLLRDHUP))
+		dirs |= 1u << which;
+	if (events & EPOLLOUT)
+		dirs |= 1u << !which;
+	return dirs;
+}
+
+void relay_event(struct proxy *p, struct conn *c, int which, uint32_t events)
+{
+	unsigned int dirs = relay_dirs(which, events);
 	int err = 0, i;
 
 	if (events & EPOLLERR) {
@@ -160,10 +198,12 @@ void relay_event(struct proxy *p, struct conn *c, uint32_t events)
 			return;
 		}
 	}
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		c->dir[which].src_hup = true;
 	for (i = 0; i < 2 && !err; i++) {
 		bool blocked = false;
 
-		if (c->dir[i].shut)
+		if (c->dir[i].shut || !(dirs & (1u << i)))
 			continue;
 		err = relay_dir(p, &c->dir[i], c->dir[!i].shut, &blocked);
 		if (!err && blocked && i == 1 && !c->cfd_out)

@@ -11,7 +11,10 @@ struct conn;
 /* Something happened on one of c's sockets: move what can move, pass FIN and
  * RST on, close c when both directions are done.
  */
-void relay_event(struct proxy *p, struct conn *c, uint32_t events);
+/* which: 0 = the client socket's event, 1 = the upstream's; events 0 = look
+ * at both directions (the relay's start)
+ */
+void relay_event(struct proxy *p, struct conn *c, int which, uint32_t events);
 
 /* Give a direction's pipe back (pooled for reuse when empty). */
 struct conn_dir;

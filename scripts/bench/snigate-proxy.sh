@@ -9,4 +9,6 @@ set -e
 set -- --pin-dir "${BENCH_PIN:?}" proxy --listen "${PB_LISTEN:?}" \
 	--allow-file "${PB_ALLOW_FILE:?}" --upstream "${BENCH_UPSTREAM:-sni}"
 [ -n "$BENCH_CONN_MEM" ] && set -- "$@" --conn-mem "$BENCH_CONN_MEM"
+# shellcheck disable=SC2086 # BENCH_SNIGATE_ARGS: extra options, split on blanks
+[ -n "${BENCH_SNIGATE_ARGS:-}" ] && set -- "$@" $BENCH_SNIGATE_ARGS
 exec "${BENCH_SNIGATE:?}" "$@"

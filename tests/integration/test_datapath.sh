@@ -3,7 +3,7 @@
 # tests/integration/test_datapath.sh - the hello in every shape the wire allows
 # (one segment, 1-byte segments, header then body, a post-quantum-sized hello
 # in two segments, 16 KB, several records), what is not a hello, early data,
-# and bulk data verified by sha256 in both directions.
+# bulk data verified by sha256 in both directions, and no CPU once idle.
 . "$(dirname "$0")/lib.sh"
 
 # run the raw client; CL holds its JSON line
@@ -170,6 +170,20 @@ test_bidi_64mib() {
 	logged "$m" '.sni == "exact.test" and .bytes_up == '$up' and .bytes_down == '$down
 }
 
+# after traffic the busy-poll window (--busy-poll, default 50 us) closes: an
+# idle daemon sleeps in epoll_wait and uses (almost) no CPU
+test_idle_no_spin() {
+	local t0 t1
+	cl --sni exact.test --after-answer --cmd "ECHO" --send 4194304 --timeout 20 ||
+		bad "echo: $CL" || return
+	sleep 0.5
+	t0=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat")
+	sleep 2
+	t1=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat")
+	echo "idle daemon CPU over 2 s: $((t1 - t0)) ticks"
+	[ $((t1 - t0)) -le 10 ] || bad "the idle daemon used $((t1 - t0)) CPU ticks in 2 s (spinning?)"
+}
+
 setup
 ALLOW=$TMP/allow
 printf '%s\n' exact.test .dom.test >"$ALLOW"
@@ -178,5 +192,5 @@ daemon_start --allow-file "$ALLOW" || exit 1
 run_tests test_hello_one_segment test_hello_bytewise test_hello_header_then_body \
 	test_hello_pq_two_segments test_hello_16k test_hello_records test_ech_flag test_not_tls \
 	test_malformed_hello test_oversize_record test_early_data test_early_bulk_1mib \
-	test_early_data_fin test_upload_after_splice test_bidi_64mib
+	test_early_data_fin test_upload_after_splice test_bidi_64mib test_idle_no_spin
 [ "$N_FAIL" -eq 0 ]

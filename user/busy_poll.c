@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* user/busy_poll.c - adaptive polling of the event loop (--busy-poll).
+ *
+ * A relayed round trip wakes the daemon twice, and on a VM waking an idle
+ * vCPU costs tens of microseconds: more than the relay's own work, and the
+ * whole of snigate's latency above direct TCP. So a wait first polls epoll
+ * without sleeping for a short window. The window adapts the way KVM's halt
+ * polling does: it grows while events come sooner than the maximum after a
+ * sleep began (a longer poll would have caught them), and halves when one
+ * came later than that. A gateway whose events are further apart than the
+ * maximum, idle or lightly loaded, stops polling and sleeps as before; one
+ * that always has events never waits at all.
+ */
+#include <time.h>
+#include "busy_poll.h"
+
+#define WIN_START_NS	10000		/* first window after a short sleep */
+#define WIN_MIN_NS	2000		/* below this a window is not worth a poll */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void busy_poll_adapt(struct busy_poll *bp, uint64_t slept_ns)
+{
+	if (slept_ns > bp->max_ns) {
+		bp->win_ns /= 2;
+		if (bp->win_ns < WIN_MIN_NS)
+			bp->win_ns = 0;
+	} else if (slept_ns > bp->win_ns) {
+		bp->win_ns = bp->win_ns ? bp->win_ns * 2 : WIN_START_NS;
+		if (bp->win_ns > bp->max_ns)
+			bp->win_ns = bp->max_ns;
+	}
+}
+
+int busy_poll_wait(struct busy_poll *bp, int epfd, struct epoll_event *evs, int n)
+{
+	uint64_t start;
+	int got;
+
+	if (!bp->max_ns)
+		return epoll_wait(epfd, evs, n, -1);
+	start = mono_ns();
+	if (bp->win_ns) {
+		do {
+			got = epoll_wait(epfd, evs, n, 0);
+			if (got)
+				return got;	/* caught (or EINTR): the window stays */
+		} while (mono_ns() - start < bp->win_ns);
+	}
+	got = epoll_wait(epfd, evs, n, -1);
+	busy_poll_adapt(bp, mono_ns() - start);
+	return got;
+}
