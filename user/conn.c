@@ -638,9 +638,9 @@ static void conn_init_dirs(struct conn *c)
 {
 	c->dir[0] = (struct conn_dir){ .src = c->cfd, .dst = c->ufd, .src_cookie = c->ccookie,
 				       .user_bytes = c->buf_len, .eof = c->client_eof,
-				       .src_hup = c->early_io, .pipe = { -1, -1 } };
+				       .src_hup = c->early_io & 1, .pipe = { -1, -1 } };
 	c->dir[1] = (struct conn_dir){ .src = c->ufd, .dst = c->cfd, .src_cookie = c->ucookie,
-				       .src_hup = c->early_io, .pipe = { -1, -1 } };
+				       .src_hup = c->early_io & 2, .pipe = { -1, -1 } };
 }
 
 /* The upstream socket's state entry: what `snigate conns` shows. */
@@ -737,7 +737,7 @@ static int conn_relay(struct proxy *p, struct conn *c)
 	c->state = CONN_SPLICED;
 	c->deadline_ms = 0;
 	if (c->early_io || c->client_eof)
-		relay_event(p, c, 0, 0);
+		relay_start(p, c, c->early_io | c->client_eof);
 	return 0;
 }
 
@@ -880,7 +880,7 @@ static void conn_leave_hello(struct proxy *p, struct conn *c)
 	 * queued while the parser let go of the socket may not be
 	 */
 	if (inq > 0)
-		c->early_io = true;
+		c->early_io |= 1;
 	c->state = CONN_HANDOVER;
 	conn_handover(p, c);
 }
@@ -1110,13 +1110,13 @@ void conn_event(struct proxy *p, struct conn_ref *ref, uint32_t events)
 		break;
 	case CONN_CONNECTING:
 		if (events & (EPOLLIN | EPOLLRDHUP))
-			c->early_io = true;	/* the relay looks when it starts */
+			c->early_io |= 1u << ref->which;	/* the relay looks when it starts */
 		if (ref->which == 1 && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			conn_on_connected(p, c, events);
 		break;
 	case CONN_HANDOVER:
 		if (events & (EPOLLIN | EPOLLRDHUP))
-			c->early_io = true;
+			c->early_io |= 1u << ref->which;
 		if (ref->which == 1 && (events & EPOLLOUT))
 			conn_handover(p, c);
 		else if (events & EPOLLERR)

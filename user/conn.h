@@ -90,7 +90,8 @@ struct conn {
 	uint8_t *buf;			/* hello + early bytes, forwarded at handover */
 	size_t buf_len, buf_off, buf_cap;
 	bool client_eof;		/* client FIN seen before the splice */
-	bool early_io;			/* bytes or EOF may wait unannounced when the relay starts */
+	uint8_t early_io;		/* sides (bit 0 client, 1 upstream) whose bytes or EOF
+					 * may wait unannounced when the relay starts */
 	bool cfd_out;			/* client socket registered for EPOLLOUT (relay) */
 	bool upstream_ka;		/* keepalive set on the upstream socket */
 	enum conn_end end;		/* set by whoever closes for a reason of its own */

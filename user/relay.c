@@ -171,7 +171,7 @@ static unsigned int relay_dirs(int which, uint32_t events)
 {
 	unsigned int dirs = 0;
 
-	if (!events || (events & (EPOLLHUP | EPOLLERR)))
+	if (events & (EPOLLHUP | EPOLLERR))
 		return 3;
 	if (events & (EPOLLIN | EPOLLRDHUP))
 		dirs |= 1u << which;
@@ -180,26 +180,10 @@ static unsigned int relay_dirs(int which, uint32_t events)
 	return dirs;
 }
 
-void relay_event(struct proxy *p, struct conn *c, int which, uint32_t events)
+static void relay_run(struct proxy *p, struct conn *c, unsigned int dirs)
 {
-	unsigned int dirs = relay_dirs(which, events);
 	int err = 0, i;
 
-	if (events & EPOLLERR) {
-		socklen_t len = sizeof(err);
-		int fd = c->cfd, e = 0;
-
-		getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
-		if (!e)
-			getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &e, &len);
-		if (e) {
-			conn_note_error(c, e);
-			conn_close(p, c, true);	/* RST: pass it on */
-			return;
-		}
-	}
-	if (events & (EPOLLRDHUP | EPOLLHUP))
-		c->dir[which].src_hup = true;
 	for (i = 0; i < 2 && !err; i++) {
 		bool blocked = false;
 
@@ -219,4 +203,31 @@ void relay_event(struct proxy *p, struct conn *c, int which, uint32_t events)
 		conn_close(p, c, false);
 	else
 		conn_publish_bytes(p, c);
+}
+
+void relay_start(struct proxy *p, struct conn *c, unsigned int dirs)
+{
+	relay_run(p, c, dirs);
+}
+
+void relay_event(struct proxy *p, struct conn *c, int which, uint32_t events)
+{
+	int err = 0;
+
+	if (events & EPOLLERR) {
+		socklen_t len = sizeof(err);
+		int fd = c->cfd, e = 0;
+
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
+		if (!e)
+			getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &e, &len);
+		if (e) {
+			conn_note_error(c, e);
+			conn_close(p, c, true);	/* RST: pass it on */
+			return;
+		}
+	}
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		c->dir[which].src_hup = true;
+	relay_run(p, c, relay_dirs(which, events));
 }

@@ -11,10 +11,13 @@ struct conn;
 /* Something happened on one of c's sockets: move what can move, pass FIN and
  * RST on, close c when both directions are done.
  */
-/* which: 0 = the client socket's event, 1 = the upstream's; events 0 = look
- * at both directions (the relay's start)
- */
+/* An epoll event on the client (which 0) or upstream (1) socket. */
 void relay_event(struct proxy *p, struct conn *c, int which, uint32_t events);
+
+/* The relay's first look: dirs is a mask of the directions (bit 0 client ->
+ * upstream, bit 1 back) whose bytes or FIN came before it, unannounced.
+ */
+void relay_start(struct proxy *p, struct conn *c, unsigned int dirs);
 
 /* Give a direction's pipe back (pooled for reuse when empty). */
 struct conn_dir;
