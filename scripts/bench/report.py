@@ -7,7 +7,9 @@ the `make bench` table: text (stdout + results.txt), JSON, markdown, gnuplot cha
 """
 import argparse, datetime, json, os, subprocess, sys
 
-ORDER = ['direct', 'haproxy', 'nginx-stream', 'sniproxy', 'snigate']
+ORDER = ['direct', 'haproxy', 'nginx-stream', 'sniproxy', 'snigate', 'snigate-sockmap']
+# rows whose faults are reported, not failed on: data paths documented as experimental
+EXPERIMENTAL = ('snigate-sockmap',)
 
 # key, header, format, ratio to direct?, better, chart title
 COLS = [
@@ -97,10 +99,11 @@ def problems(rows, idle_conns):
                        '(left from earlier phases, or other activity on the machine) hides the idle '
                        'connections; sysmem@idle / gw kmem@idle are not meaningful in this run'
                        % (r['system'], r['sysmem_delta_idle_MB']))
+        pre = 'note: (experimental) ' if r['system'] in EXPERIMENTAL else ''
         for e in ([r['error']] if 'error' in r else []) + r.get('errors', []):
-            out.append('%s: %s' % (r['system'], e))
+            out.append('%s%s: %s' % (pre, r['system'], e))
         if r.get('cps_errors'):
-            out.append('%s: %d failed connections in conn/s' % (r['system'], r['cps_errors']))
+            out.append('%s%s: %d failed connections in conn/s' % (pre, r['system'], r['cps_errors']))
         z = r.get('zerowin', {})
         for e in ([z['error']] if 'error' in z else []) + z.get('errors', []):
             out.append('%s (zero window): %s' % (r['system'], e))
@@ -142,7 +145,9 @@ def md_table(rows, stamp, pbm, zwm, notes):
         out.append('| %s | ' % r['system'] + ' | '.join(cell(r, base, k, f, ra) for k, _, f, ra, _, _ in COLS) + ' |')
     out += ['', 'Medians of %s run(s); (x) = ratio to `direct` in the same run. Bulk %.2g GB per run '
             '(8 streams share it), ping-pong %d x %d B, conn/s %gs x %d concurrent, %d idle connections '
-            '(peerbench, `../shared/bench`). snigate: transparent (nft redirect to :8443), `--upstream sni`.'
+            '(peerbench, `../shared/bench`). snigate: transparent (nft redirect to :8443), `--upstream sni`, '
+            'default data path (splice relay); snigate-sockmap: the same with `--data-path sockmap` '
+            '(experimental, see README "Data path").'
             % (pbm.get('runs'), pbm.get('bulk_bytes', 0) / 1e9, pbm.get('rr_count', 0), pbm.get('rr_size', 0),
                pbm.get('cps_secs', 0), pbm.get('cps_conc', 0), pbm.get('idle_conns', 0)), '',
             '* **proxy CPU** counts the proxy\'s processes only; kernel work outside them (softirq, '
