@@ -5,11 +5,11 @@
  * vCPU costs tens of microseconds: more than the relay's own work, and the
  * whole of snigate's latency above direct TCP. So a wait first polls epoll
  * without sleeping for a short window. The window adapts the way KVM's halt
- * polling does: it grows while events come sooner than the maximum after a
- * sleep began (a longer poll would have caught them), and halves when one
- * came later than that. A gateway whose events are further apart than the
- * maximum, idle or lightly loaded, stops polling and sleeps as before; one
- * that always has events never waits at all.
+ * polling does: it grows while events come soon after a sleep began (within
+ * twice the maximum: a longer poll would have caught them) and halves when
+ * one came later than that. A gateway whose events are further apart than
+ * that, idle or lightly loaded, stops polling and sleeps as before; one that
+ * always has events never waits at all.
  */
 #include <time.h>
 #include "busy_poll.h"
@@ -27,7 +27,11 @@ static uint64_t mono_ns(void)
 
 void busy_poll_adapt(struct busy_poll *bp, uint64_t slept_ns)
 {
-	if (slept_ns > bp->max_ns) {
+	/* what a sleep measures includes the wake-up itself, which is what
+	 * polling saves: judge against twice the maximum, or a window that
+	 * once closed could never open again
+	 */
+	if (slept_ns > 2 * bp->max_ns) {
 		bp->win_ns /= 2;
 		if (bp->win_ns < WIN_MIN_NS)
 			bp->win_ns = 0;

@@ -47,6 +47,10 @@ static void check_adapt(void)
 	if (!bad[0] && bp.win_ns != 50000)
 		snprintf(bad, sizeof(bad), "window moved to %llu ns on a caught event",
 			 (unsigned long long)bp.win_ns);
+	busy_poll_adapt(&bp, 90000);		/* wake-up included: still soon */
+	if (!bad[0] && bp.win_ns != 50000)
+		snprintf(bad, sizeof(bad), "window %llu ns after a 90 us sleep, want 50000 kept",
+			 (unsigned long long)bp.win_ns);
 	busy_poll_adapt(&bp, 200000);
 	if (!bad[0] && bp.win_ns != 25000)
 		snprintf(bad, sizeof(bad), "window %llu ns after a long sleep, want halved to 25000",
