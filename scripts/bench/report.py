@@ -7,7 +7,7 @@ the `make bench` table: text (stdout + results.txt), JSON, markdown, gnuplot cha
 """
 import argparse, datetime, json, os, subprocess, sys
 
-ORDER = ['direct', 'haproxy', 'nginx-stream', 'sniproxy', 'snigate', 'snigate-sockmap']
+ORDER = ['direct', 'haproxy', 'haproxy-redirect', 'nginx-stream', 'sniproxy', 'snigate', 'snigate-sockmap']
 # rows whose faults are reported, not failed on: data paths documented as experimental
 EXPERIMENTAL = ('snigate-sockmap',)
 
@@ -147,7 +147,9 @@ def md_table(rows, stamp, pbm, zwm, notes):
             '(8 streams share it), ping-pong %d x %d B, conn/s %gs x %d concurrent, %d idle connections '
             '(peerbench, `../shared/bench`). snigate: transparent (nft redirect to :8443), `--upstream sni`, '
             'default data path (splice relay); snigate-sockmap: the same with `--data-path sockmap` '
-            '(experimental, see README "Data path").'
+            '(experimental, see README "Data path"). haproxy-redirect: peerbench\'s HAProxy configuration '
+            'run transparent like snigate (nft redirect: conntrack and NAT for every connection), '
+            'the like-for-like peer; the other peers are dialled directly.'
             % (pbm.get('runs'), pbm.get('bulk_bytes', 0) / 1e9, pbm.get('rr_count', 0), pbm.get('rr_size', 0),
                pbm.get('cps_secs', 0), pbm.get('cps_conc', 0), pbm.get('idle_conns', 0)), '',
             '* **proxy CPU** counts the proxy\'s processes only; kernel work outside them (softirq, '
