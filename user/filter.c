@@ -43,11 +43,16 @@ struct filterd {
 	struct ring_buffer *rb;
 };
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, reload_signal;
 
 static void on_stop(int sig)
 {
 	stop_signal = sig;
+}
+
+static void on_reload(int sig)
+{
+	reload_signal = sig;
 }
 
 static int cgroup_open(const char *path)
@@ -391,7 +396,7 @@ static void teardown(struct filterd *f)
 
 int filter_run(const struct filter_opts *o)
 {
-	struct sigaction sa = { .sa_handler = on_stop };
+	struct sigaction sa = { .sa_handler = on_stop }, hup = { .sa_handler = on_reload };
 	struct filterd f = { .o = o, .cg_fd = -1, .self_ns = -1 };
 	char ports[256] = "";
 	int err, i, n = 0;
@@ -399,6 +404,7 @@ int filter_run(const struct filter_opts *o)
 	/* no SA_RESTART: the poll returns at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	err = setup(&f);
 	if (err) {
@@ -410,6 +416,12 @@ int filter_run(const struct filter_opts *o)
 	pr_info("filtering %s: TLS to tcp/%s judged by the policy in %s; other ports refused "
 		"(%d allowed by --allow-port)", o->cgroup, ports, pin_dir, o->npass);
 	while (!stop_signal) {
+		if (reload_signal) {
+			/* the allow file again, swapped in whole; a bad one changes nothing */
+			reload_signal = 0;
+			if (o->allow_file && policy_load(&f))
+				pr_warn("reload failed: the previous policy stays in force");
+		}
 		err = ring_buffer__poll(f.rb, 1000);
 		if (err < 0 && err != -EINTR) {
 			pr_warn("event ring: %s", strerror(-err));

@@ -4,6 +4,7 @@
  * sk_skb programs are attached with bpf_prog_attach on the map fd.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,6 +41,41 @@ static void clear_stale_sockets(int fd)
 	}
 }
 
+/* An upgrade may change a pinned map's layout. The maps that hold only what
+ * a running daemon knows (counters, live sockets) are then replaced by new,
+ * empty ones; the policy maps are not: they hold the allowlist as changed at
+ * run time, and loading refuses them with a message instead.
+ */
+static void replace_changed_runtime_pins(struct gateway *skel)
+{
+	const struct bpf_map *maps[] = { skel->maps.snigate_stats, skel->maps.snigate_sockst };
+	struct bpf_map_info info;
+	char path[PATH_MAX];
+	__u32 len;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		const struct bpf_map *m = maps[i];
+
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(m));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;	/* not pinned yet: created at load */
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
+		     info.value_size != bpf_map__value_size(m) ||
+		     info.max_entries != bpf_map__max_entries(m))) {
+			if (unlink(path) == 0)
+				pr_info("%s: layout changed (another snigate version pinned it): "
+					"replaced by a new, empty map", path);
+		}
+		close(fd);
+	}
+}
+
 int loader_open(struct loader *l, const struct snigate_config *cfg)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
@@ -58,6 +94,7 @@ int loader_open(struct loader *l, const struct snigate_config *cfg)
 		return err;
 	}
 	l->skel = skel;
+	replace_changed_runtime_pins(skel);
 	bpf_program__set_expected_attach_type(skel->progs.snigate_pump_verdict, BPF_SK_SKB_VERDICT);
 	err = gateway__load(skel);
 	if (err) {

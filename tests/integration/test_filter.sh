@@ -318,6 +318,24 @@ test_runtime_allow_add_del() {
 	cg_allowed exact.test
 }
 
+# SIGHUP re-reads the allow file; a file that does not parse changes nothing
+rules_logged() { [ "$(grep -c "policy: $1 rules" "$FERR")" -ge "$2" ]; }
+test_sighup_reload() {
+	cg_denied later.test || return
+	echo later.test >>"$ALLOW"
+	kill -HUP "$FPID"
+	wait_until 5 grep -q 'policy: 9 rules' "$FERR" || bad "no reload logged: $(tail -n 2 "$FERR")" || return
+	cg_allowed later.test || return
+	echo 'deny bad..name' >>"$ALLOW"
+	kill -HUP "$FPID"
+	wait_until 5 grep -q 'reload failed' "$FERR" || bad "a bad allow file was not refused: $(tail -n 2 "$FERR")" || return
+	cg_allowed later.test || return
+	write_allow
+	kill -HUP "$FPID"
+	wait_until 5 rules_logged 8 2 || bad "the restored file was not reloaded: $(tail -n 2 "$FERR")" || return
+	cg_denied later.test
+}
+
 # a denied connection is torn down by the daemon, not left open
 test_denied_reset() {
 	local out
@@ -432,7 +450,8 @@ servers_start
 filter_start
 run_tests test_cgroup_programs_attached test_curl_allowed test_curl_denied test_deny_reasons \
 	test_openssl_s_client test_python_ssl test_split_hellos test_ipv6 test_ports \
-	test_tcp_fast_open test_child_cgroup test_outside_unaffected test_runtime_allow_add_del test_denied_reset \
+	test_tcp_fast_open test_child_cgroup test_outside_unaffected test_runtime_allow_add_del test_sighup_reload \
+	test_denied_reset \
 	test_stats_conns test_throughput_ratio test_second_filter_refused test_detach
 [ -s "$TMP/ratio" ] && cat "$TMP/ratio" | sed 's/^/    /'
 [ "$N_FAIL" -eq 0 ]

@@ -5,7 +5,7 @@
 # leave live connections flowing (every byte checked) while new ones get the
 # new policy; SIGTERM drains (a connection that finishes in time completes,
 # one that does not is closed at --drain-timeout); a restart after a crash
-# and a restart while the old daemon drains.
+# and a restart while the old daemon drains; pins left by another version.
 . "$(dirname "$0")/lib.sh"
 
 cl() { CL=$(client --connect "$SRV4:443" --sni exact.test "$@"); }
@@ -156,11 +156,38 @@ test_restart_while_draining() {
 	wait_until 5 gone "$old" || bad "the old daemon did not exit after its last connection"
 }
 
+# an upgrade that changed a pinned map's layout: counters and socket states
+# are re-created (logged); a changed policy map is refused with a message
+# (it holds the allowlist), and the daemon does not start
+test_upgrade_changed_pins() {
+	local out=$TMP/upgrade.err
+	daemon_stop
+	mkdir -p "$PIN"
+	bpftool map create "$PIN/snigate_stats" type percpu_array key 4 value 8 entries 3 name snigate_stats ||
+		bad "bpftool map create failed" || return
+	bpftool map create "$PIN/snigate_sockst" type hash key 8 value 16 entries 16 name snigate_sockst ||
+		bad "bpftool map create failed" || return
+	daemon_start --allow-file "$ALLOW" || bad "no daemon on pins of another layout" || return
+	grep -q 'snigate_stats: layout changed' "$DERR" || bad "no log line for the replaced snigate_stats" || return
+	grep -q 'snigate_sockst: layout changed' "$DERR" || bad "no log line for the replaced snigate_sockst" || return
+	sg -j stats | jq -e '.hellos >= 0' >/dev/null || bad "stats after the upgrade: $(sg -j stats 2>&1)" || return
+	expect_allowed exact.test || bad "after the upgrade: $WHY" || return
+	daemon_stop
+	mkdir -p "$PIN"
+	bpftool map create "$PIN/snigate_config" type array key 4 value 4 entries 1 name snigate_config ||
+		bad "bpftool map create failed" || return
+	in_gw timeout 20 "$SNIGATE" --pin-dir "$PIN" proxy --listen 127.0.0.1:18443 --allow-file "$ALLOW" \
+		>/dev/null 2>"$out" && bad "started on a policy map of another layout" && return
+	grep -q "remove $PIN" "$out" || bad "no 'remove $PIN' advice: $(tail -n 3 "$out")" || return
+	rm -rf "$PIN"
+	daemon_start --allow-file "$ALLOW" || bad "no daemon after removing the pins"
+}
+
 setup
 ALLOW=$TMP/allow
 printf '%s\n' exact.test later.test >"$ALLOW"
 server_start || exit 1
 daemon_start --allow-file "$ALLOW" || exit 1
 run_tests ${ONLY_TESTS:-test_reload_during_traffic test_allow_del_during_traffic test_drain_completes \
-	test_drain_deadline test_restart_after_crash test_restart_while_draining}
+	test_drain_deadline test_restart_after_crash test_restart_while_draining test_upgrade_changed_pins}
 [ "$N_FAIL" -eq 0 ]
