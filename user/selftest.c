@@ -9,7 +9,10 @@
  *     the kernel, and its bytes (plus what follows) come through the ring;
  *  3. after the socket leaves the parser map, later bytes wait in the socket
  *     and splice() reads them whole: nothing lost to the hand-over;
- *  4. EOF reaches splice() as 0.
+ *  4. EOF reaches splice() as 0;
+ *  5. flow control: splice() into a socket whose peer does not read stops
+ *     (EAGAIN) within a bound, so the relay leaves bytes in the source and
+ *     TCP holds the sender there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -184,6 +187,64 @@ out:
 	return rc;
 }
 
+/* 5: a reader that never reads, behind 64 KiB buffers: how much splice()
+ * puts into the writer before it answers EAGAIN. Both buffers, doubled by
+ * the kernel, plus skb overhead come to well under ST_FLOW_BOUND.
+ */
+#define ST_FLOW_BUF	65536
+#define ST_FLOW_BOUND	(4 << 20)
+
+static int check_flow(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	static uint8_t chunk[ST_FLOW_BUF];
+	int buf = ST_FLOW_BUF, lfd, w, r = -1, pfd[2] = { -1, -1 }, rc = -1;
+	socklen_t len = sizeof(a);
+	size_t total = 0;
+	ssize_t n;
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	w = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || w < 0)
+		goto out;
+	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));	/* the reader inherits it */
+	setsockopt(w, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 1) ||
+	    getsockname(lfd, (struct sockaddr *)&a, &len) ||
+	    connect(w, (struct sockaddr *)&a, sizeof(a)) ||
+	    (r = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0 || pipe2(pfd, O_CLOEXEC | O_NONBLOCK))
+		goto out;
+	fcntl(w, F_SETFL, O_NONBLOCK);	/* as the relay's sockets: EAGAIN, not a wait */
+	while (total <= ST_FLOW_BOUND) {
+		if (write(pfd[1], chunk, sizeof(chunk)) < 0 && errno != EAGAIN)
+			goto out;
+		n = splice(pfd[0], NULL, w, NULL, sizeof(chunk), SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+		if (n < 0 && errno == EAGAIN) {
+			rc = 0;		/* the writer is full: flow control works */
+			break;
+		}
+		if (n <= 0)
+			goto out;
+		total += n;
+	}
+	pr_debug("selftest: splice into a non-reading peer stopped after %zu bytes", total);
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]), close(pfd[1]);
+	if (r >= 0)
+		close(r);
+	if (w >= 0)
+		close(w);
+	if (lfd >= 0)
+		close(lfd);
+	if (rc)
+		return fail(total > ST_FLOW_BOUND ?
+			    "splice() into a socket whose peer does not read took more than 4 MiB: "
+			    "no flow control, a slow reader would grow the gateway's memory" :
+			    "no TCP on loopback for the flow-control check");
+	return 0;
+}
+
 int selftest_run(void)
 {
 	struct snigate_config cfg = { .default_verdict = SNIGATE_VERDICT_DENY, .backlog_high = 1 << 20 };
@@ -220,7 +281,7 @@ int selftest_run(void)
 		fail("no TCP on loopback");
 		goto out;
 	}
-	rc = check_pair(&l, cli, srv);
+	rc = check_pair(&l, cli, srv) ?: check_flow();
 out:
 	if (srv >= 0)
 		close(srv);
@@ -244,6 +305,7 @@ int do_selftest(int argc, char **argv)
 		printf("null\n");
 	else
 		printf("selftest: ok (hello decided in the kernel from two segments, bytes through "
-		       "the ring, hand-over to splice without loss, EOF)\n");
+		       "the ring, hand-over to splice without loss, EOF, splice stops at a "
+		       "non-reading peer)\n");
 	return EXIT_OK;
 }

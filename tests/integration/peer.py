@@ -514,12 +514,15 @@ def read_exact(s, n, prefix=b""):
 
 
 def send_paced(s, n, seed, secs):
-    """n bytes of seed in 10 pieces over about secs seconds"""
+    """n bytes of seed in 10 pieces over about secs seconds, the first after
+    one interval: a piece right behind the hello would be early data (bytes
+    before the upstream is ready), which the gateway bounds (half its hello
+    ring) and refuses as oversize past that"""
     data = b"".join(bytes(c) for c in gen_chunks(n, seed))
     step = -(-n // 10) if n else 1
     for i in range(0, n, step):
-        s.sendall(data[i:i + step])
         time.sleep(secs / 10)
+        s.sendall(data[i:i + step])
 
 
 def write_hello(s, wire, how, delay):
