@@ -187,6 +187,39 @@ out:
 	return rc;
 }
 
+/* A connected TCP pair on loopback, fds[0] listener, fds[1] client, fds[2]
+ * accepted. buf (0: the defaults) sizes the client's send and the accepted
+ * socket's receive buffer (it inherits the listener's) before the handshake.
+ */
+static int loopback_pair(int fds[3], int buf)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+
+	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fds[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fds[2] = -1;
+	if (fds[0] < 0 || fds[1] < 0)
+		return -1;
+	if (buf) {
+		setsockopt(fds[0], SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+		setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	}
+	if (bind(fds[0], (struct sockaddr *)&a, sizeof(a)) || listen(fds[0], 1) ||
+	    getsockname(fds[0], (struct sockaddr *)&a, &len) ||
+	    connect(fds[1], (struct sockaddr *)&a, sizeof(a)))
+		return -1;
+	fds[2] = accept4(fds[0], NULL, NULL, SOCK_CLOEXEC);
+	return fds[2] < 0 ? -1 : 0;
+}
+
+static void close_all(int *fds, int n)
+{
+	while (n--)
+		if (fds[n] >= 0)
+			close(fds[n]);
+}
+
 /* 5: a reader that never reads, behind 64 KiB buffers: how much splice()
  * puts into the writer before it answers EAGAIN. Both buffers, doubled by
  * the kernel, plus skb overhead come to well under ST_FLOW_BOUND.
@@ -196,29 +229,18 @@ out:
 
 static int check_flow(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	static uint8_t chunk[ST_FLOW_BUF];
-	int buf = ST_FLOW_BUF, lfd, w, r = -1, pfd[2] = { -1, -1 }, rc = -1;
-	socklen_t len = sizeof(a);
+	int fds[5] = { -1, -1, -1, -1, -1 }, rc = -1;	/* pair, then the pipe */
 	size_t total = 0;
 	ssize_t n;
 
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	w = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || w < 0)
+	if (loopback_pair(fds, ST_FLOW_BUF) || pipe2(fds + 3, O_CLOEXEC | O_NONBLOCK))
 		goto out;
-	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));	/* the reader inherits it */
-	setsockopt(w, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 1) ||
-	    getsockname(lfd, (struct sockaddr *)&a, &len) ||
-	    connect(w, (struct sockaddr *)&a, sizeof(a)) ||
-	    (r = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0 || pipe2(pfd, O_CLOEXEC | O_NONBLOCK))
-		goto out;
-	fcntl(w, F_SETFL, O_NONBLOCK);	/* as the relay's sockets: EAGAIN, not a wait */
+	fcntl(fds[1], F_SETFL, O_NONBLOCK);	/* as the relay's sockets: EAGAIN, not a wait */
 	while (total <= ST_FLOW_BOUND) {
-		if (write(pfd[1], chunk, sizeof(chunk)) < 0 && errno != EAGAIN)
+		if (write(fds[4], chunk, sizeof(chunk)) < 0 && errno != EAGAIN)
 			goto out;
-		n = splice(pfd[0], NULL, w, NULL, sizeof(chunk), SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+		n = splice(fds[3], NULL, fds[1], NULL, sizeof(chunk), SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
 		if (n < 0 && errno == EAGAIN) {
 			rc = 0;		/* the writer is full: flow control works */
 			break;
@@ -229,14 +251,7 @@ static int check_flow(void)
 	}
 	pr_debug("selftest: splice into a non-reading peer stopped after %zu bytes", total);
 out:
-	if (pfd[0] >= 0)
-		close(pfd[0]), close(pfd[1]);
-	if (r >= 0)
-		close(r);
-	if (w >= 0)
-		close(w);
-	if (lfd >= 0)
-		close(lfd);
+	close_all(fds, 5);
 	if (rc)
 		return fail(total > ST_FLOW_BOUND ?
 			    "splice() into a socket whose peer does not read took more than 4 MiB: "
@@ -248,13 +263,11 @@ out:
 int selftest_run(void)
 {
 	struct snigate_config cfg = { .default_verdict = SNIGATE_VERDICT_DENY, .backlog_high = 1 << 20 };
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct policy_rule rule = { .rule = SNIGATE_RULE_ALLOW };
 	struct policy_file pf = { .rules = &rule, .n = 1 };
 	const char *saved = pin_dir;
 	char dir[128], err[128];
-	socklen_t len = sizeof(a);
-	int lfd = -1, cli = -1, srv = -1, rc = -1;
+	int fds[3] = { -1, -1, -1 }, rc = -1;
 	struct loader l;
 
 	/* a private pin directory: the gateway's own pins stay untouched */
@@ -268,27 +281,13 @@ int selftest_run(void)
 		fail("cannot load a policy");
 		goto out;
 	}
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || cli < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 1) ||
-	    getsockname(lfd, (struct sockaddr *)&a, &len) ||
-	    connect(cli, (struct sockaddr *)&a, sizeof(a))) {
+	if (loopback_pair(fds, 0)) {
 		fail("no TCP on loopback");
 		goto out;
 	}
-	srv = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (srv < 0) {
-		fail("no TCP on loopback");
-		goto out;
-	}
-	rc = check_pair(&l, cli, srv) ?: check_flow();
+	rc = check_pair(&l, fds[1], fds[2]) ?: check_flow();
 out:
-	if (srv >= 0)
-		close(srv);
-	if (cli >= 0)
-		close(cli);
-	if (lfd >= 0)
-		close(lfd);
+	close_all(fds, 3);
 	loader_unpin(&l);	/* the private pin directory goes with its pins */
 	loader_close(&l);
 	rmdir(dir);
