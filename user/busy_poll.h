@@ -8,6 +8,8 @@
 struct busy_poll {
 	uint64_t max_ns;	/* --busy-poll; 0: always sleep in epoll_wait */
 	uint64_t win_ns;	/* how long the next wait polls before it sleeps */
+	uint64_t period_start;	/* the budget's current 100 ms */
+	uint64_t wasted_ns;	/* spent in it on polls that caught nothing */
 };
 
 /* epoll_wait(epfd, evs, n, -1), polling first for the adaptive window. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* tests/unit/test_busy_poll.c - user/busy_poll.c, no root: how the polling
  * window grows, caps and falls back to plain sleeping, and that a wait
- * returns what epoll has (an eventfd, a timerfd that fires later).
+ * returns what epoll has (an eventfd, a timerfd that fires later), and the
+ * budget of polls that caught nothing.
  * Prints `[unit/busy_poll <check>] PASS|FAIL: why`.
  */
 #include <stdio.h>
@@ -101,6 +102,25 @@ static void check_wait(void)
 		snprintf(bad, sizeof(bad), "window %llu ns after a 2 ms sleep, want 25000",
 			 (unsigned long long)bp.win_ns);
 	report("wait_sleeps", bad);
+
+	/* the budget: a poll that caught nothing is counted; once 50 ms of
+	 * them are spent in the current 100 ms, waits sleep at once
+	 */
+	memset(bad, 0, sizeof(bad));
+	bp = (struct busy_poll){ .max_ns = 50000, .win_ns = 50000 };
+	timerfd_settime(tfd, 0, &its, NULL);
+	n = busy_poll_wait(&bp, ep, out, 4);
+	if (n != 1 || bp.wasted_ns < 50000)
+		snprintf(bad, sizeof(bad), "a 50 us poll that caught nothing counted %llu ns",
+			 (unsigned long long)bp.wasted_ns);
+	bp.win_ns = 50000;
+	bp.wasted_ns = 50000000;
+	timerfd_settime(tfd, 0, &its, NULL);
+	n = busy_poll_wait(&bp, ep, out, 4);
+	if (!bad[0] && (n != 1 || bp.wasted_ns != 50000000))
+		snprintf(bad, sizeof(bad), "budget spent, yet it polled: %llu ns counted",
+			 (unsigned long long)bp.wasted_ns);
+	report("budget", bad);
 	close(ep), close(efd), close(tfd);
 }
 
