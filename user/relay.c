@@ -212,13 +212,11 @@ void relay_start(struct proxy *p, struct conn *c, unsigned int dirs)
 
 void relay_event(struct proxy *p, struct conn *c, int which, uint32_t events)
 {
-	int err = 0;
-
 	if (events & EPOLLERR) {
-		socklen_t len = sizeof(err);
-		int fd = c->cfd, e = 0;
+		socklen_t len = sizeof(int);
+		int e = 0;
 
-		getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
+		getsockopt(c->cfd, SOL_SOCKET, SO_ERROR, &e, &len);
 		if (!e)
 			getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &e, &len);
 		if (e) {

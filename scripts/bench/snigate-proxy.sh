@@ -3,7 +3,7 @@
 # scripts/bench/snigate-proxy.sh - the proxy command `make bench` hands to peerbench
 # (and the zero-window test): records its PID, then becomes snigate.
 #   env: PB_LISTEN PB_ALLOW_FILE (from peerbench), BENCH_SNIGATE, BENCH_PIN,
-#        BENCH_PIDFILE, BENCH_UPSTREAM (sni), BENCH_CONN_MEM (optional)
+#        BENCH_PIDFILE, BENCH_UPSTREAM (sni), BENCH_CONN_MEM and BENCH_SNIGATE_ARGS (optional)
 set -e
 [ -n "$BENCH_PIDFILE" ] && echo $$ >"$BENCH_PIDFILE"
 set -- --pin-dir "${BENCH_PIN:?}" proxy --listen "${PB_LISTEN:?}" \
