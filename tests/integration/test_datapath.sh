@@ -174,8 +174,8 @@ test_bidi_64mib() {
 # idle daemon sleeps in epoll_wait and uses (almost) no CPU
 test_idle_no_spin() {
 	local t0 t1
-	cl --sni exact.test --after-answer --cmd "ECHO" --send 4194304 --timeout 20 ||
-		bad "echo: $CL" || return
+	cl --sni exact.test --after-answer --cmd "BIDI 4194304 bulk" --send 4194304 --timeout 20 ||
+		bad "4 MiB each way: $CL" || return
 	sleep 0.5
 	t0=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat")
 	sleep 2
