@@ -58,13 +58,13 @@ servers_start() {
 	server_start || exit 1
 	SLOG2=$TMP/server2.log
 	# a second peer.py server on ports the filter refuses or passes unjudged
-	in_srv python3 "$PEER" server --listen "$SRV4:8080" --listen "[$SRV6]:8080" \
+	nsenter --net="/var/run/netns/$SRV" python3 "$PEER" server --listen "$SRV4:8080" --listen "[$SRV6]:8080" \
 		--listen "$SRV4:8443" --log "$SLOG2" >"$TMP/server2.out" 2>&1 &
 	PIDS+=($!)
-	in_srv python3 "$BULK" sink --listen "$SRV4:9443" >"$TMP/bulk.out" 2>&1 &
+	nsenter --net="/var/run/netns/$SRV" python3 "$BULK" sink --listen "$SRV4:9443" >"$TMP/bulk.out" 2>&1 &
 	PIDS+=($!)
 	# DNS stand-in: answers every datagram on udp/53 and udp/5353
-	in_srv python3 -c '
+	nsenter --net="/var/run/netns/$SRV" python3 -c '
 import socket, sys, threading
 def echo(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
