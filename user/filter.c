@@ -126,25 +126,16 @@ static int ports_fill(struct filterd *f)
 
 static int policy_load(struct filterd *f)
 {
-	struct policy_file pf;
-	int lock, fd, err;
+	int fd;
 
 	if (!f->o->allow_file)
 		return 0;
-	err = policy_file_read(f->o->allow_file, &pf);
-	if (err)
-		return err;
-	lock = pin_lock();
-	fd = policy_swap(f->skel->obj, f->skel->maps.snigate_policy,
-			 bpf_map__fd(f->skel->maps.snigate_polsel), &pf);
-	if (lock >= 0)
-		close(lock);
-	if (fd >= 0) {
-		pr_info("policy: %zu rules from %s in force", pf.n, f->o->allow_file);
-		close(fd);	/* the polsel slot and the pin hold it */
-	}
-	policy_file_free(&pf);
-	return fd < 0 ? fd : 0;
+	fd = policy_swap_file(f->skel->obj, f->skel->maps.snigate_policy,
+			      bpf_map__fd(f->skel->maps.snigate_polsel), f->o->allow_file);
+	if (fd < 0)
+		return fd;
+	close(fd);	/* the polsel slot and the pin hold it */
+	return 0;
 }
 
 #define ATTACH_CG(f, prog)                                                                     \
@@ -419,7 +410,7 @@ int filter_run(const struct filter_opts *o)
 		if (reload_signal) {
 			/* the allow file again, swapped in whole; a bad one changes nothing */
 			reload_signal = 0;
-			if (o->allow_file && policy_load(&f))
+			if (policy_load(&f))
 				pr_warn("reload failed: the previous policy stays in force");
 		}
 		err = ring_buffer__poll(f.rb, 1000);

@@ -172,14 +172,25 @@ int loader_run_iter(struct loader *l)
 	return err;
 }
 
-int loader_swap_policy(struct loader *l, const struct policy_file *pf)
+/* fd (or -errno) from a swap: the trie now in force; the previous one goes */
+static int loader_take_policy(struct loader *l, int fd)
 {
-	int fd = policy_swap(l->skel->obj, l->skel->maps.snigate_policy, l->polsel_fd, pf);
-
 	if (fd < 0)
 		return fd;
 	if (l->policy_fd != bpf_map__fd(l->skel->maps.snigate_policy))
 		close(l->policy_fd);
 	l->policy_fd = fd;
 	return 0;
+}
+
+int loader_swap_policy(struct loader *l, const struct policy_file *pf)
+{
+	return loader_take_policy(l, policy_swap(l->skel->obj, l->skel->maps.snigate_policy,
+						 l->polsel_fd, pf));
+}
+
+int loader_swap_policy_file(struct loader *l, const char *path)
+{
+	return loader_take_policy(l, policy_swap_file(l->skel->obj, l->skel->maps.snigate_policy,
+						      l->polsel_fd, path));
 }

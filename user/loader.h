@@ -37,4 +37,7 @@ int loader_run_iter(struct loader *l);
  */
 int loader_swap_policy(struct loader *l, const struct policy_file *pf);
 
+/* The same from an allow file, under pin_lock() (start-up and SIGHUP). */
+int loader_swap_policy_file(struct loader *l, const char *path);
+
 #endif /* __SNIGATE_LOADER_H */

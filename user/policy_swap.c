@@ -69,3 +69,22 @@ fail:
 	close(fd);
 	return err;
 }
+
+int policy_swap_file(struct bpf_object *obj, const struct bpf_map *tmpl, int polsel_fd,
+		     const char *path)
+{
+	struct policy_file pf;
+	int lock, fd;
+
+	fd = policy_file_read(path, &pf);
+	if (fd)
+		return fd;
+	lock = pin_lock();
+	fd = policy_swap(obj, tmpl, polsel_fd, &pf);
+	if (lock >= 0)
+		close(lock);
+	if (fd >= 0)
+		pr_info("policy: %zu rules from %s in force", pf.n, path);
+	policy_file_free(&pf);
+	return fd;
+}

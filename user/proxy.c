@@ -287,20 +287,7 @@ void proxy_flush(struct proxy *p)
 
 static int reload_policy(struct proxy *p)
 {
-	struct policy_file pf;
-	int lock, err;
-
-	err = policy_file_read(p->o->allow_file, &pf);
-	if (err)
-		return err;
-	lock = pin_lock();
-	err = loader_swap_policy(&p->l, &pf);
-	if (lock >= 0)
-		close(lock);
-	if (!err)
-		pr_info("policy: %zu rules from %s in force", pf.n, p->o->allow_file);
-	policy_file_free(&pf);
-	return err;
+	return loader_swap_policy_file(&p->l, p->o->allow_file);
 }
 
 static int open_listener(struct proxy *p, const struct sockaddr_storage *ss)
