@@ -125,6 +125,21 @@ static void print_counters(struct jw *w, const char *prefix, const char *const *
 	}
 }
 
+/* The gateway's map and the filter's, whichever is pinned (the other fd is
+ * negative). Neither: the gateway's missing pin says what to do. Returns 0,
+ * or -1 with the reason printed.
+ */
+static int open_gateway_and_filter(const char *gw_map, const char *filter_map, int *fd, int *ffd)
+{
+	*fd = pin_try_map(gw_map);
+	*ffd = pin_try_map(filter_map);
+	if (*fd == -ENOENT && *ffd == -ENOENT) {
+		pin_open_map(gw_map);	/* says what to do */
+		return -1;
+	}
+	return *fd < 0 && *ffd < 0 ? -1 : 0;	/* pin_try_map said why */
+}
+
 /* The gateway's counters at the top level (as always), the filter's under
  * "filter" (JSON) or with a filter_ prefix (text); whichever is running.
  */
@@ -135,14 +150,8 @@ int do_stats(int argc, char **argv)
 	struct jw w;
 
 	(void)argc, (void)argv;
-	fd = pin_try_map(SNIGATE_MAP_STATS);
-	ffd = pin_try_map(SNIGATE_MAP_FSTATS);
-	if (fd == -ENOENT && ffd == -ENOENT) {
-		pin_open_map(SNIGATE_MAP_STATS);	/* says what to do */
+	if (open_gateway_and_filter(SNIGATE_MAP_STATS, SNIGATE_MAP_FSTATS, &fd, &ffd))
 		return EXIT_RUNTIME;
-	}
-	if (fd < 0 && ffd < 0)
-		return EXIT_RUNTIME;		/* pin_try_map said why */
 	if (fd >= 0)
 		rc = read_counters(fd, SNIGATE_STAT__MAX, v);
 	if (ffd >= 0 && !rc)
@@ -259,13 +268,7 @@ int do_conns(int argc, char **argv)
 	int fd, ffd;
 
 	(void)argc, (void)argv;
-	fd = pin_try_map(SNIGATE_MAP_SOCKSTATE);
-	ffd = pin_try_map(SNIGATE_MAP_FCONNS);
-	if (fd == -ENOENT && ffd == -ENOENT) {
-		pin_open_map(SNIGATE_MAP_SOCKSTATE);	/* says what to do */
-		return EXIT_RUNTIME;
-	}
-	if (fd < 0 && ffd < 0)
+	if (open_gateway_and_filter(SNIGATE_MAP_SOCKSTATE, SNIGATE_MAP_FCONNS, &fd, &ffd))
 		return EXIT_RUNTIME;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
