@@ -180,7 +180,7 @@ static unsigned int relay_dirs(int which, uint32_t events)
 	return dirs;
 }
 
-static void relay_run(struct proxy *p, struct conn *c, unsigned int dirs)
+void relay_start(struct proxy *p, struct conn *c, unsigned int dirs)
 {
 	int err = 0, i;
 
@@ -205,11 +205,6 @@ static void relay_run(struct proxy *p, struct conn *c, unsigned int dirs)
 		conn_publish_bytes(p, c);
 }
 
-void relay_start(struct proxy *p, struct conn *c, unsigned int dirs)
-{
-	relay_run(p, c, dirs);
-}
-
 void relay_event(struct proxy *p, struct conn *c, int which, uint32_t events)
 {
 	if (events & EPOLLERR) {
@@ -227,5 +222,5 @@ void relay_event(struct proxy *p, struct conn *c, int which, uint32_t events)
 	}
 	if (events & (EPOLLRDHUP | EPOLLHUP))
 		c->dir[which].src_hup = true;
-	relay_run(p, c, relay_dirs(which, events));
+	relay_start(p, c, relay_dirs(which, events));
 }

@@ -14,8 +14,8 @@ struct conn;
 /* An epoll event on the client (which 0) or upstream (1) socket. */
 void relay_event(struct proxy *p, struct conn *c, int which, uint32_t events);
 
-/* The relay's first look: dirs is a mask of the directions (bit 0 client ->
- * upstream, bit 1 back) whose bytes or FIN came before it, unannounced.
+/* Move what the directions in dirs can (bit 0 client -> upstream, bit 1
+ * back). At the relay's start: those whose bytes or FIN came unannounced.
  */
 void relay_start(struct proxy *p, struct conn *c, unsigned int dirs);
 
