@@ -14,6 +14,14 @@
  * again and again, would otherwise keep a core busy for nothing. (Measured
  * on the bench's ping-pong: such polls take 30-50% of a core there, and a
  * smaller budget gave back most of the latency gained.)
+ *
+ * Waits sleep at once for a millisecond after a round that moved bulk
+ * (BUSY_POLL_BULK_BYTES or more). There the next event is the peer's ACK or
+ * next window of data, and a poll only takes the CPU the client and server
+ * need: measured on a 1-stream download, polling cost the gateway 20% more
+ * CPU per byte and no throughput. Not only the wait right after the big
+ * round: between two of them come small ones (a FIN, write space with
+ * nothing left to write). Request and answer traffic keeps polling.
  */
 #include <time.h>
 #include "busy_poll.h"
@@ -56,11 +64,14 @@ int busy_poll_wait(struct busy_poll *bp, int epfd, struct epoll_event *evs, int 
 	if (!bp->max_ns)
 		return epoll_wait(epfd, evs, n, -1);
 	start = mono_ns();
+	if (bp->moved >= BUSY_POLL_BULK_BYTES)
+		bp->bulk_until = start + BUSY_POLL_BULK_NS;
+	bp->moved = 0;
 	if (start - bp->period_start >= BUDGET_PERIOD_NS) {
 		bp->period_start = start;
 		bp->wasted_ns = 0;
 	}
-	if (bp->win_ns && bp->wasted_ns < BUDGET_NS) {
+	if (bp->win_ns && start >= bp->bulk_until && bp->wasted_ns < BUDGET_NS) {
 		do {
 			got = epoll_wait(epfd, evs, n, 0);
 			if (got)

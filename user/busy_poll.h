@@ -10,7 +10,15 @@ struct busy_poll {
 	uint64_t win_ns;	/* how long the next wait polls before it sleeps */
 	uint64_t period_start;	/* the budget's current 100 ms */
 	uint64_t wasted_ns;	/* spent in it on polls that caught nothing */
+	uint64_t moved;		/* bytes the event loop moved since its last wait */
+	uint64_t bulk_until;	/* no polling before this: bulk moved lately */
 };
+
+/* A round that relayed this many bytes is bulk: waits sleep at once for
+ * BUSY_POLL_BULK_NS after it.
+ */
+#define BUSY_POLL_BULK_BYTES	65536
+#define BUSY_POLL_BULK_NS	1000000
 
 /* epoll_wait(epfd, evs, n, -1), polling first for the adaptive window. */
 int busy_poll_wait(struct busy_poll *bp, int epfd, struct epoll_event *evs, int n);

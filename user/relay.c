@@ -144,6 +144,7 @@ static int relay_dir(struct proxy *p, struct conn_dir *d, bool last, bool *block
 			if (n > 0) {
 				d->in_pipe -= n;
 				d->spliced += n;
+				p->busy.moved += n;
 			} else if (n < 0 && errno == EAGAIN) {
 				dst_full = true;
 			} else {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* tests/unit/test_busy_poll.c - user/busy_poll.c, no root: how the polling
  * window grows, caps and falls back to plain sleeping, and that a wait
- * returns what epoll has (an eventfd, a timerfd that fires later), and the
- * budget of polls that caught nothing.
+ * returns what epoll has (an eventfd, a timerfd that fires later), the
+ * budget of polls that caught nothing, and no polling after bulk rounds.
  * Prints `[unit/busy_poll <check>] PASS|FAIL: why`.
  */
 #include <stdio.h>
@@ -121,6 +121,33 @@ static void check_wait(void)
 		snprintf(bad, sizeof(bad), "budget spent, yet it polled: %llu ns counted",
 			 (unsigned long long)bp.wasted_ns);
 	report("budget", bad);
+
+	/* bulk: after a round that moved 64 KiB, waits sleep at once for 1 ms,
+	 * also after small rounds in between; then polling comes back
+	 */
+	memset(bad, 0, sizeof(bad));
+	bp = (struct busy_poll){ .max_ns = 50000, .win_ns = 50000, .moved = BUSY_POLL_BULK_BYTES };
+	its.it_value.tv_nsec = 200000;		/* 0.2 ms: both waits end inside the 1 ms */
+	timerfd_settime(tfd, 0, &its, NULL);
+	n = busy_poll_wait(&bp, ep, out, 4);
+	if (n != 1 || bp.wasted_ns || bp.moved)
+		snprintf(bad, sizeof(bad), "after a bulk round: polled %llu ns, moved left at %llu",
+			 (unsigned long long)bp.wasted_ns, (unsigned long long)bp.moved);
+	bp.win_ns = 50000;
+	bp.moved = 100;
+	timerfd_settime(tfd, 0, &its, NULL);
+	n = busy_poll_wait(&bp, ep, out, 4);
+	if (!bad[0] && (n != 1 || bp.wasted_ns))
+		snprintf(bad, sizeof(bad), "small round inside the bulk millisecond polled %llu ns",
+			 (unsigned long long)bp.wasted_ns);
+	bp.win_ns = 50000;
+	bp.bulk_until = 0;		/* the millisecond is over */
+	timerfd_settime(tfd, 0, &its, NULL);
+	n = busy_poll_wait(&bp, ep, out, 4);
+	if (!bad[0] && (n != 1 || bp.wasted_ns < 50000))
+		snprintf(bad, sizeof(bad), "after the bulk millisecond it did not poll (%llu ns)",
+			 (unsigned long long)bp.wasted_ns);
+	report("bulk", bad);
 	close(ep), close(efd), close(tfd);
 }
 
