@@ -88,11 +88,13 @@ int do_filter(int argc, char **argv)
 		{ "allow-port", required_argument, NULL, 'A' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "no-reset", no_argument, NULL, 'R' },
+		{ "hello-timeout", required_argument, NULL, 'T' },
 		{ 0 },
 	};
 	struct filter_opts o = {
 		.ports = { { .port = 443, .proto = IPPROTO_TCP } },
 		.nports = 1,
+		.hello_timeout_ms = 10000,
 	};
 	int c, i;
 
@@ -123,6 +125,10 @@ int do_filter(int argc, char **argv)
 			break;
 		case 'R':
 			o.no_reset = true;
+			break;
+		case 'T':
+			if (parse_seconds(optarg, &o.hello_timeout_ms))
+				return usage_error("--hello-timeout '%s': seconds, e.g. 10 or 2.5", optarg);
 			break;
 		default:
 			return usage_error("see 'snigate help'");

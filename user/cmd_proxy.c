@@ -14,17 +14,6 @@
 #include "selftest.h"
 #include "upstream_guard.h"
 
-static int parse_seconds(const char *s, int *ms)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (*end || v <= 0 || v > 86400)
-		return -EINVAL;
-	*ms = (int)(v * 1000);
-	return 0;
-}
-
 /* "8M", "512k", "1048576" */
 static int parse_size(const char *s, uint64_t *out)
 {

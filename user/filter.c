@@ -307,6 +307,72 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Add to one of the filter's per-CPU counters from user space. */
+static void fstat_add_user(struct filterd *f, __u32 idx)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(f->skel->maps.snigate_fstats);
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+
+	if (ncpu > 0 && bpf_map_lookup_elem(fd, &idx, vals) == 0) {
+		vals[0]++;
+		bpf_map_update_elem(fd, &idx, vals, BPF_ANY);
+	}
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns()'s clock */
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Connections established longer than --hello-timeout ago without a whole
+ * hello (silent, or a part held by the cork): denied with reason timeout,
+ * logged, counted and reset like any denial, as the gateway closes them.
+ * Otherwise each would hold its socket and sockhash slot for as long as the
+ * process waits. A hello decided between our read and our write is
+ * overwritten: it came at the timeout.
+ */
+static void expire_hellos(struct filterd *f)
+{
+	int fd = bpf_map__fd(f->skel->maps.snigate_fconns);
+	__u64 key, next, *prev = NULL, now = mono_ns();
+	__u64 limit = (__u64)f->o->hello_timeout_ms * 1000000;
+	struct snigate_fevent ev = { .type = SNIGATE_FEVENT_VERDICT, .proto = IPPROTO_TCP };
+	__u32 me = getpid(), reset_pids[16];
+	int i, n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &ev.conn) || ev.conn.owner != me ||
+		    !(ev.conn.flags & SNIGATE_FCONN_ESTABLISHED) ||
+		    ev.conn.verdict != SNIGATE_VERDICT_NONE || ev.conn.start_ns > now ||
+		    now - ev.conn.start_ns < limit)
+			continue;
+		ev.conn.verdict = SNIGATE_VERDICT_DENY;
+		ev.conn.reason = SNIGATE_REASON_TIMEOUT;
+		if (bpf_map_update_elem(fd, &key, &ev.conn, BPF_EXIST))
+			continue;	/* closed meanwhile */
+		ev.cookie = key;
+		fstat_add_user(f, SNIGATE_FSTAT_DENIED);
+		fstat_add_user(f, SNIGATE_FSTAT_DENY_BASE + SNIGATE_REASON_TIMEOUT);
+		log_event(f, &ev);
+		/* one iterator run resets every denied socket of a namespace */
+		for (i = 0; i < n && reset_pids[i] != ev.conn.pid; i++)
+			;
+		if (i < n)
+			continue;
+		if (n < (int)(sizeof(reset_pids) / sizeof(reset_pids[0])))
+			reset_pids[n++] = ev.conn.pid;
+		else
+			reset_denied(f, ev.conn.pid);
+	}
+	for (i = 0; i < n; i++)
+		reset_denied(f, reset_pids[i]);
+}
+
 /* Our entries in the shared connection map: their sockets are no longer watched. */
 static void forget_own(struct filterd *f)
 {
@@ -390,6 +456,7 @@ int filter_run(const struct filter_opts *o)
 	struct sigaction sa = { .sa_handler = on_stop }, hup = { .sa_handler = on_reload };
 	struct filterd f = { .o = o, .cg_fd = -1, .self_ns = -1 };
 	char ports[256] = "";
+	__u64 next_expiry = 0;
 	int err, i, n = 0;
 
 	/* no SA_RESTART: the poll returns at once */
@@ -404,8 +471,9 @@ int filter_run(const struct filter_opts *o)
 	}
 	for (i = 0; i < o->nports && n < (int)sizeof(ports) - 8; i++)
 		n += snprintf(ports + n, sizeof(ports) - n, "%s%u", i ? "," : "", o->ports[i].port);
-	pr_info("filtering %s: TLS to tcp/%s judged by the policy in %s; other ports refused "
-		"(%d allowed by --allow-port)", o->cgroup, ports, pin_dir, o->npass);
+	pr_info("filtering %s: TLS to tcp/%s judged by the policy in %s, hello within %.1f s; "
+		"other ports refused (%d allowed by --allow-port)", o->cgroup, ports, pin_dir,
+		o->hello_timeout_ms / 1000.0, o->npass);
 	while (!stop_signal) {
 		if (reload_signal) {
 			/* the allow file again, swapped in whole; a bad one changes nothing */
@@ -419,6 +487,10 @@ int filter_run(const struct filter_opts *o)
 			break;
 		}
 		err = 0;
+		if (mono_ns() >= next_expiry) {
+			expire_hellos(&f);
+			next_expiry = mono_ns() + 1000000000ULL;	/* a second late at most */
+		}
 	}
 	teardown(&f);
 	pr_info("detached from %s", o->cgroup);

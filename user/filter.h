@@ -17,6 +17,7 @@ struct filter_opts {
 	struct snigate_fport pass[FILTER_MAX_PORTS];	/* --allow-port */
 	int npass;
 	bool no_reset;			/* leave denied connections open (EACCES only) */
+	int hello_timeout_ms;		/* established, no whole hello by then: denied */
 };
 
 /* Run until SIGINT/SIGTERM. Returns 0 or -errno (message printed). */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* user/main.c - `snigate [OPTIONS] COMMAND ...`: global options, the command table. */
 #include <getopt.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "json.h"
 #include "log.h"
@@ -55,6 +57,17 @@ int runtime_error(const char *fmt, ...)
 	return rc;
 }
 
+int parse_seconds(const char *s, int *ms)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*end || v <= 0 || v > 86400)
+		return -EINVAL;
+	*ms = (int)(v * 1000);
+	return 0;
+}
+
 int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(int, char **))
 {
 	const struct cmd *c;
@@ -82,6 +95,7 @@ static int do_help(int argc, char **argv)
 		"                     [--verify-dns] [--busy-poll USEC] [--no-selftest]\n"
 		"       snigate filter --cgroup DIR [--allow-file FILE] [--ports PORT,...]\n"
 		"                      [--allow-port PORT[/tcp|/udp]]... [--log text|json] [--no-reset]\n"
+		"                      [--hello-timeout S]\n"
 		"       snigate allow { add | del | list | test } [PATTERN|NAME]\n"
 		"       snigate deny { add | del | list } [PATTERN]\n"
 		"       snigate stats\n"

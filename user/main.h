@@ -25,6 +25,9 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A runtime error, the same way, EXIT_RUNTIME. */
 int runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* "2.5" (seconds, > 0, at most a day) -> 2500 ms; -EINVAL otherwise */
+int parse_seconds(const char *s, int *ms);
+
 const char *verdict_name(int verdict);
 const char *reason_name(int reason);
 

@@ -361,6 +361,38 @@ except OSError as e:
 	[ "$(stat_get filter.reset)" -ge 1 ] || bad "filter.reset did not move"
 }
 
+# established without a whole hello: denied for timeout and reset (the filter
+# runs with --hello-timeout 2). A silent connection, then one whose part of a
+# hello the cork holds; both wait in recv() for the reset.
+test_hello_timeout() {
+	local m out before
+	before=$(stat_get filter.denied_by_reason.timeout)
+	m=$(log_mark)
+	out=$(in_cg python3 -c '
+import socket, sys, time
+sys.path.insert(0, sys.argv[2])
+import peer
+res = []
+for part in (b"", peer.records(peer.build_handshake("exact.test"))[:40]):
+    s = socket.create_connection((sys.argv[1], 443), timeout=8)
+    if part:
+        s.sendall(part)
+    t0 = time.time()
+    try:
+        res.append("recv %d" % len(s.recv(100)))
+    except OSError as e:
+        res.append("errno %d after %d s" % (e.errno, round(time.time() - t0)))
+print(", ".join(res))
+' "$SRV4" "$ROOT/tests/integration")
+	# 103 ECONNABORTED: reset by bpf_sock_destroy, once 2 s had passed
+	[[ $out =~ ^errno\ 103\ after\ [2-5]\ s,\ errno\ 103\ after\ [2-5]\ s$ ]] ||
+		bad "want both reset after 2-5 s: '$out'" || return
+	log_expect "$m" '.event == "hello" and .verdict == "deny" and .reason == "timeout" and
+		.comm == "python3" and .destination == "'"$SRV4"':443"' || return
+	[ $(($(stat_get filter.denied_by_reason.timeout) - before)) -ge 2 ] ||
+		bad "filter.denied_by_reason.timeout moved by less than 2"
+}
+
 test_stats_conns() {
 	local before after out pid hold=$TMP/hold.out
 	before=$(sg -j stats) || bad "stats" || return
@@ -447,11 +479,11 @@ ip netns exec "$GW" nft delete table inet snigate_redirect
 ALLOW=$TMP/allow.txt
 write_allow
 servers_start
-filter_start
+filter_start --hello-timeout 2
 run_tests test_cgroup_programs_attached test_curl_allowed test_curl_denied test_deny_reasons \
 	test_openssl_s_client test_python_ssl test_split_hellos test_ipv6 test_ports \
 	test_tcp_fast_open test_child_cgroup test_outside_unaffected test_runtime_allow_add_del test_sighup_reload \
-	test_denied_reset \
+	test_denied_reset test_hello_timeout \
 	test_stats_conns test_throughput_ratio test_second_filter_refused test_detach
 [ -s "$TMP/ratio" ] && cat "$TMP/ratio" | sed 's/^/    /'
 [ "$N_FAIL" -eq 0 ]
