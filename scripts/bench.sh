@@ -17,6 +17,7 @@
 #   BENCH_ZW_SYSTEMS=L   zero-window systems (default direct,haproxy,nginx-stream,sniproxy,snigate)
 #   BENCH_CONN_MEM=B     snigate --conn-mem (default: snigate's own)
 #   BENCH_SOCKMAP=0      leave out the snigate-sockmap row (the experimental data path)
+#   BENCH_WORKERS=0      leave out the snigate-workers2 row (--workers 2; every peer runs one worker)
 #   BENCH_HAPROXY_REDIRECT=0  leave out the haproxy-redirect row (HAProxy transparent, like snigate)
 #   BENCH_PEERBENCH_ARGS extra peerbench options (e.g. "--systems direct")
 # Everything it starts (namespaces, processes, BPF pins) is removed at the end,
@@ -109,14 +110,17 @@ export BENCH_SNIGATE=$SNIGATE BENCH_PIN=$PIN BENCH_PIDFILE=$PIDFILE BENCH_UPSTRE
 export BENCH_CONN_MEM=${BENCH_CONN_MEM:-}
 PROXY_CMD=$(printf '%q' "$REPO/scripts/bench/snigate-proxy.sh")
 
-echo "== bench: peerbench${QUICK:+ (quick)}: direct, haproxy, nginx-stream, sniproxy, snigate, haproxy-redirect, snigate-sockmap (redirect, --upstream sni)" >&2
+echo "== bench: peerbench${QUICK:+ (quick)}: direct, haproxy, nginx-stream, sniproxy, snigate, haproxy-redirect, snigate-workers2, snigate-sockmap (redirect, --upstream sni)" >&2
 rc_pb=0
 # more rows, each on by default: HAProxy run transparent like snigate (the same
-# conntrack + NAT work per connection; the haproxy row is not transparent), and
-# the experimental sockmap data path
+# conntrack + NAT work per connection; the haproxy row is not transparent),
+# snigate with two workers (the peers and the snigate row run one), and the
+# experimental sockmap data path
 EXTRA_ROWS=()
 [ "${BENCH_HAPROXY_REDIRECT:-1}" = 0 ] ||
 	EXTRA_ROWS+=(--proxy-name haproxy-redirect --proxy-cmd "$(printf '%q' "$REPO/scripts/bench/haproxy-redirect.sh")")
+[ "${BENCH_WORKERS:-1}" = 0 ] ||
+	EXTRA_ROWS+=(--proxy-name snigate-workers2 --proxy-cmd "env BENCH_SNIGATE_ARGS='--workers 2' $PROXY_CMD")
 [ "${BENCH_SOCKMAP:-1}" = 0 ] ||
 	EXTRA_ROWS+=(--proxy-name snigate-sockmap --proxy-cmd "env BENCH_SNIGATE_ARGS='--data-path sockmap' $PROXY_CMD")
 timeout -k 30 "$PB_LIMIT" bash "$SHARED/peerbench.sh" --redirect --proxy-name snigate --proxy-cmd "$PROXY_CMD" \

@@ -55,6 +55,7 @@ int do_proxy(int argc, char **argv)
 		{ "allow-upstream-net", required_argument, NULL, 'n' },
 		{ "verify-dns", no_argument, NULL, 'V' },
 		{ "busy-poll", required_argument, NULL, 'B' },
+		{ "workers", required_argument, NULL, 'W' },
 		{ 0 },
 	};
 	struct proxy_opts o = {
@@ -66,6 +67,7 @@ int do_proxy(int argc, char **argv)
 		.keepalive_s = 60,
 		.drain_timeout_ms = 10000,
 		.busy_poll_us = 50,
+		.workers = 1,
 	};
 	char *end;
 	int c, err;
@@ -183,6 +185,12 @@ int do_proxy(int argc, char **argv)
 			if (*end || o.busy_poll_us < 0 || o.busy_poll_us > 10000)
 				return usage_error("--busy-poll takes microseconds from 0 (off) to 10000");
 			break;
+		case 'W':
+			o.workers = strtol(optarg, &end, 10);
+			if (*end || o.workers < 1 || o.workers > 64)
+				return usage_error("--workers takes a number of processes from 1 to 64 "
+						   "(at most one per CPU)");
+			break;
 		case 'P':
 			if (strcmp(optarg, "splice") == 0)
 				o.data_path = DATA_PATH_SPLICE;
@@ -197,6 +205,8 @@ int do_proxy(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o.workers > 1 && o.data_path == DATA_PATH_SOCKMAP)
+		return usage_error("--workers goes with the splice data path only (sockmap is experimental)");
 	if (o.verify_dns && o.upstream != UPSTREAM_ORIGDST)
 		return usage_error("--verify-dns goes with --upstream origdst (with 'sni' the name is what is dialled)");
 	if (!o.nlisten) {

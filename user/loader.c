@@ -76,7 +76,7 @@ static void replace_changed_runtime_pins(struct gateway *skel)
 	}
 }
 
-int loader_open(struct loader *l, const struct snigate_config *cfg)
+int loader_open(struct loader *l, const struct snigate_config *cfg, bool join)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 	struct gateway *skel;
@@ -94,7 +94,8 @@ int loader_open(struct loader *l, const struct snigate_config *cfg)
 		return err;
 	}
 	l->skel = skel;
-	replace_changed_runtime_pins(skel);
+	if (!join)
+		replace_changed_runtime_pins(skel);
 	bpf_program__set_expected_attach_type(skel->progs.snigate_pump_verdict, BPF_SK_SKB_VERDICT);
 	err = gateway__load(skel);
 	if (err) {
@@ -133,7 +134,8 @@ int loader_open(struct loader *l, const struct snigate_config *cfg)
 		pr_warn("cannot write snigate_config: %s", strerror(errno));
 		goto fail;
 	}
-	clear_stale_sockets(l->sockst_fd);
+	if (!join)
+		clear_stale_sockets(l->sockst_fd);
 	return 0;
 fail:
 	loader_close(l);

@@ -3,6 +3,7 @@
 #ifndef __SNIGATE_LOADER_H
 #define __SNIGATE_LOADER_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 #include "snigate_abi.h"
 #include "policy.h"
@@ -19,9 +20,11 @@ struct loader {
 };
 
 /* Open, load, attach; maps pinned under pin_dir. Returns 0 or -errno
- * (with a message that says what to do).
+ * (with a message that says what to do). join: another process of this
+ * daemon (--workers) owns the pins already, with live sockets in them: use
+ * them as they are, clear nothing.
  */
-int loader_open(struct loader *l, const struct snigate_config *cfg);
+int loader_open(struct loader *l, const struct snigate_config *cfg, bool join);
 void loader_close(struct loader *l);
 
 /* Remove the pins of every pinned map (the policy in force included). */

@@ -92,7 +92,7 @@ static int do_help(int argc, char **argv)
 		"                     [--max-conns N] [--data-path splice|sockmap] [--resolve-ttl S]\n"
 		"                     [--idle-timeout S] [--keepalive S] [--drain-timeout S]\n"
 		"                     [--ech outer|deny] [--allow-ip-sni] [--allow-upstream-net CIDR]...\n"
-		"                     [--verify-dns] [--busy-poll USEC] [--no-selftest]\n"
+		"                     [--verify-dns] [--busy-poll USEC] [--workers N] [--no-selftest]\n"
 		"       snigate filter --cgroup DIR [--allow-file FILE] [--ports PORT,...]\n"
 		"                      [--allow-port PORT[/tcp|/udp]]... [--log text|json] [--no-reset]\n"
 		"                      [--hello-timeout S]\n"

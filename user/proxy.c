@@ -124,7 +124,7 @@ void proxy_stat_add_n(struct proxy *p, enum snigate_stat idx, __u64 n)
 
 	if (ncpu <= 0 || bpf_map_lookup_elem(p->l.stats_fd, &key, vals))
 		return;
-	vals[0] += n;
+	vals[p->stat_slot % ncpu] += n;	/* workers each write their own */
 	bpf_map_update_elem(p->l.stats_fd, &key, vals, BPF_ANY);
 }
 
@@ -299,6 +299,9 @@ static int open_listener(struct proxy *p, const struct sockaddr_storage *ss)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* --workers: each has its own listener; the kernel spreads connections */
+	if (p->o->workers > 1)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (ss->ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	/* accepted sockets inherit the buffer sizes and keepalive (the sockmap path sets
@@ -359,10 +362,10 @@ static int setup(struct proxy *p)
 	err = admit_init(p);
 	if (err)
 		return err;
-	err = loader_open(&p->l, &cfg);
+	err = loader_open(&p->l, &cfg, p->worker > 0);
 	if (err)
 		return err;
-	if (p->o->allow_file) {
+	if (p->o->allow_file && p->worker == 0) {
 		err = reload_policy(p);
 		if (err)
 			return err;
@@ -411,7 +414,8 @@ static int setup(struct proxy *p)
 		p->listen_fd[i] = fd;
 		p->listen_ref[i].which = i;
 		epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev);
-		pr_info("listening on %s%s, upstream by %s, default %s", addr_format(&p->o->listen[i], a),
+		pr_info("%slistening on %s%s, upstream by %s, default %s", p->worker_tag,
+			addr_format(&p->o->listen[i], a),
 			p->o->transparent ? " (transparent)" : "",
 			p->o->upstream == UPSTREAM_SNI ? "sni" : "origdst",
 			p->o->default_verdict == SNIGATE_VERDICT_ALLOW ? "allow" : "deny");
@@ -498,6 +502,11 @@ static bool drain_done(struct proxy *p)
 
 int proxy_run(const struct proxy_opts *o)
 {
+	return o->workers > 1 ? workers_run(o) : proxy_worker(o, 0, -1);
+}
+
+int proxy_worker(const struct proxy_opts *o, int index, int ready_fd)
+{
 	struct epoll_event evs[256];
 	struct proxy *p;
 	bool stop = false;
@@ -507,14 +516,27 @@ int proxy_run(const struct proxy_opts *o)
 	if (!p)
 		return -ENOMEM;
 	p->o = o;
+	p->worker = p->stat_slot = index;
+	if (o->workers > 1)
+		snprintf(p->worker_tag, sizeof(p->worker_tag), "worker %d/%d: ", index + 1, o->workers);
 	p->reserve_fd = -1;
 	p->busy.max_ns = (uint64_t)o->busy_poll_us * 1000;
 	err = setup(p);
 	if (err)
 		goto out;
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "", 1) != 1)
+			pr_debug("ready pipe: %s", strerror(errno));
+		close(ready_fd);
+	}
 
-	/* connection log lines go out once per loop pass, not one write each */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	/* connection log lines go out once per loop pass, not one write each;
+	 * with workers a line at a time, so lines of two workers never mix
+	 */
+	if (o->workers > 1)
+		setvbuf(stdout, NULL, _IOLBF, 1 << 12);
+	else
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	while (!stop) {
 		proxy_flush(p);
 		n = busy_poll_wait(&p->busy, p->epfd, evs, sizeof(evs) / sizeof(evs[0]));
@@ -540,7 +562,8 @@ int proxy_run(const struct proxy_opts *o)
 
 				while (read(p->sigfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
-						if (o->allow_file && reload_policy(p))
+						/* worker 0 swaps the policy all share */
+						if (o->allow_file && p->worker == 0 && reload_policy(p))
 							pr_warn("reload failed: the previous policy stays in force");
 					} else if (!p->draining && o->drain_timeout_ms && p->nconns) {
 						drain_start(p);

@@ -51,8 +51,23 @@ struct proxy_opts {
 	bool verify_dns;		/* --upstream origdst: the name must resolve to it */
 	struct net_block upstream_nets[PROXY_MAX_NETS];	/* dialable despite upstream_guard */
 	int nupstream_nets;
+	int workers;			/* processes sharing the listeners (SO_REUSEPORT) */
 };
 
+/* Run the gateway until stopped: one process, or with --workers a
+ * supervisor and that many worker processes (user/workers.c).
+ */
 int proxy_run(const struct proxy_opts *o);
+
+/* One worker of --workers: index 0 owns the pins (clears a previous run's
+ * sockets, loads --allow-file, reloads it on SIGHUP), the others join them.
+ * Writes a byte to ready_fd once it listens. Returns 0 or -errno.
+ */
+int proxy_worker(const struct proxy_opts *o, int index, int ready_fd);
+
+/* The supervisor: starts the workers, passes signals on, stops them all
+ * when one dies. Returns 0 or -errno.
+ */
+int workers_run(const struct proxy_opts *o);
 
 #endif /* __SNIGATE_PROXY_H */

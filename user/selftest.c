@@ -273,7 +273,7 @@ int selftest_run(void)
 	/* a private pin directory: the gateway's own pins stay untouched */
 	snprintf(dir, sizeof(dir), "%s-selftest-%d", saved, getpid());
 	pin_dir = dir;
-	if (loader_open(&l, &cfg)) {
+	if (loader_open(&l, &cfg, false)) {
 		pin_dir = saved;
 		return fail("the BPF programs do not load or attach (see above)");
 	}

@@ -7,7 +7,8 @@ the `make bench` table: text (stdout + results.txt), JSON, markdown, gnuplot cha
 """
 import argparse, datetime, json, os, subprocess, sys
 
-ORDER = ['direct', 'haproxy', 'haproxy-redirect', 'nginx-stream', 'sniproxy', 'snigate', 'snigate-sockmap']
+ORDER = ['direct', 'haproxy', 'haproxy-redirect', 'nginx-stream', 'sniproxy', 'snigate', 'snigate-workers2',
+         'snigate-sockmap']
 # rows whose faults are reported, not failed on: data paths documented as experimental
 EXPERIMENTAL = ('snigate-sockmap',)
 
@@ -146,7 +147,8 @@ def md_table(rows, stamp, pbm, zwm, notes):
     out += ['', 'Medians of %s run(s); (x) = ratio to `direct` in the same run. Bulk %.2g GB per run '
             '(8 streams share it), ping-pong %d x %d B, conn/s %gs x %d concurrent, %d idle connections '
             '(peerbench, `../shared/bench`). snigate: transparent (nft redirect to :8443), `--upstream sni`, '
-            'default data path (splice relay); snigate-sockmap: the same with `--data-path sockmap` '
+            'default data path (splice relay), one worker like every peer; snigate-workers2: the same '
+            'with `--workers 2` (RSS sums both workers); snigate-sockmap: the same with `--data-path sockmap` '
             '(experimental, see README "Data path"). haproxy-redirect: peerbench\'s HAProxy configuration '
             'run transparent like snigate (nft redirect: conntrack and NAT for every connection), '
             'the like-for-like peer; the other peers are dialled directly.'

@@ -183,11 +183,67 @@ test_upgrade_changed_pins() {
 	daemon_start --allow-file "$ALLOW" || bad "no daemon after removing the pins"
 }
 
+# the workers' PIDs (children of the supervisor $DPID)
+workers_of() { pgrep -P "$DPID" | sort; }
+# distinct PIDs holding established sockets on :8443
+serving_pids() {
+	in_gw ss -tnpH state established '( sport = :8443 )' | grep -o 'pid=[0-9]*' | sort -u | wc -l
+}
+all_gone() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
+
+# --workers 2: two processes, one listener address, the same pins. 16 held
+# connections land on both; a transfer keeps every byte; SIGHUP changes the
+# policy both decide with; SIGTERM stops both; a worker that dies takes the
+# gateway down with it (the service manager restarts it whole)
+test_workers() {
+	local out=$TMP/workers.out hold=$TMP/workers.hold w h0
+	daemon_stop
+	daemon_start --allow-file "$ALLOW" --workers 2 || bad "no daemon with --workers 2" || return
+	wait_until 10 grep -q 'worker 2/2: listening' "$DERR" ||
+		bad "worker 2 did not listen: $(tail -n 3 "$DERR")" || return
+	w=$(workers_of)
+	[ "$(echo "$w" | wc -w)" = 2 ] || bad "want 2 worker processes, got: $w" || return
+	h0=$(stat_get hellos)
+	client_hold() { in_cli python3 "$PEER" hold --connect "$SRV4:443" --sni exact.test --count 16 --seconds 3 --timeout 5; }
+	client_hold >"$hold" 2>&1 &
+	PIDS+=($!)
+	wait_until 8 grep -q ready "$hold" || bad "hold: $(cat "$hold")" || return
+	jq -e '.ok == 16' "$hold" >/dev/null || bad "held connections: $(cat "$hold")" || return
+	[ "$(serving_pids)" = 2 ] || bad "16 connections, served by $(serving_pids) process(es), want both workers" || return
+	cl --cmd ECHO --send 3000000 --timeout 15 || bad "transfer: $CL" || return
+	[ "$(echo "$CL" | jq .down)" = 3000000 ] || bad "echoed $(echo "$CL" | jq .down) of 3000000 bytes" || return
+	[ $(($(stat_get hellos) - h0)) -ge 17 ] || bad "shared counters: hellos moved by $(($(stat_get hellos) - h0))" || return
+	printf '%s\n' later.test >"$ALLOW"
+	kill -HUP "$DPID"
+	wait_until 5 policy_says exact.test deny || bad "exact.test still allowed after SIGHUP" || return
+	expect_denied exact.test || bad "after the reload: $WHY" || return
+	printf '%s\n' exact.test later.test >"$ALLOW"
+	kill -HUP "$DPID"
+	wait_until 5 policy_says exact.test allow || bad "exact.test not allowed again" || return
+	kill -TERM "$DPID"
+	# shellcheck disable=SC2086 # one PID per word
+	wait_until 10 all_gone "$DPID" $w || bad "SIGTERM left processes: $(pgrep -a -P "$DPID")" || return
+	wait "$DPID" 2>/dev/null
+	DPID=
+	pins_clear
+	daemon_start --allow-file "$ALLOW" --workers 2 || bad "no second daemon with --workers 2" || return
+	wait_until 10 grep -q 'worker 2/2: listening' "$DERR" || bad "worker 2 did not listen again" || return
+	w=$(workers_of)
+	kill -KILL "$(echo "$w" | tail -n 1)"
+	# shellcheck disable=SC2086
+	wait_until 15 all_gone "$DPID" $w || bad "a worker died, the gateway runs on: $(pgrep -a -P "$DPID")" || return
+	grep -q 'was killed by signal 9' "$DERR" || bad "no log line for the dead worker: $(tail -n 3 "$DERR")" || return
+	wait "$DPID" 2>/dev/null
+	DPID=
+	pins_clear
+	daemon_start --allow-file "$ALLOW"
+}
+
 setup
 ALLOW=$TMP/allow
 printf '%s\n' exact.test later.test >"$ALLOW"
 server_start || exit 1
 daemon_start --allow-file "$ALLOW" || exit 1
 run_tests ${ONLY_TESTS:-test_reload_during_traffic test_allow_del_during_traffic test_drain_completes \
-	test_drain_deadline test_restart_after_crash test_restart_while_draining test_upgrade_changed_pins}
+	test_drain_deadline test_restart_after_crash test_restart_while_draining test_upgrade_changed_pins test_workers}
 [ "$N_FAIL" -eq 0 ]
