@@ -114,18 +114,26 @@ void proxy_work_add(struct proxy *p, struct conn *c)
 }
 
 /* Add to a per-CPU counter from user space (hellos finished here, timeouts,
- * bytes the splice relay moved).
+ * bytes the splice relay moved). A read and a write of every CPU's value:
+ * with --workers, under the pin directory's lock, or two workers' adds
+ * between them would lose one.
  */
 void proxy_stat_add_n(struct proxy *p, enum snigate_stat idx, __u64 n)
 {
-	int ncpu = libbpf_num_possible_cpus();
+	int ncpu = libbpf_num_possible_cpus(), lock = -1;
 	__u32 key = idx;
 	__u64 vals[ncpu > 0 ? ncpu : 1];
 
-	if (ncpu <= 0 || bpf_map_lookup_elem(p->l.stats_fd, &key, vals))
+	if (ncpu <= 0)
 		return;
-	vals[p->stat_slot % ncpu] += n;	/* workers each write their own */
-	bpf_map_update_elem(p->l.stats_fd, &key, vals, BPF_ANY);
+	if (p->o->workers > 1)
+		lock = pin_lock();
+	if (bpf_map_lookup_elem(p->l.stats_fd, &key, vals) == 0) {
+		vals[0] += n;
+		bpf_map_update_elem(p->l.stats_fd, &key, vals, BPF_ANY);
+	}
+	if (lock >= 0)
+		close(lock);
 }
 
 static void run_work(struct proxy *p);
@@ -516,7 +524,7 @@ int proxy_worker(const struct proxy_opts *o, int index, int ready_fd)
 	if (!p)
 		return -ENOMEM;
 	p->o = o;
-	p->worker = p->stat_slot = index;
+	p->worker = index;
 	if (o->workers > 1)
 		snprintf(p->worker_tag, sizeof(p->worker_tag), "worker %d/%d: ", index + 1, o->workers);
 	p->reserve_fd = -1;

@@ -14,7 +14,6 @@
 struct proxy {
 	const struct proxy_opts *o;
 	int worker;			/* index among --workers; 0 owns the pins */
-	int stat_slot;			/* our CPU slot in snigate_stats' per-CPU values */
 	char worker_tag[32];		/* "worker 1/2: " in log lines, or "" */
 	struct loader l;
 	int epfd, timerfd, sigfd, resolvefd;
