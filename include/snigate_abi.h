@@ -243,6 +243,7 @@ struct snigate_fconn {
 enum snigate_fevent_type {
 	SNIGATE_FEVENT_VERDICT = 1,	/* a hello was decided: conn says how */
 	SNIGATE_FEVENT_REFUSED = 2,	/* a connect/sendto to a port that is not allowed */
+	SNIGATE_FEVENT_UNJUDGED = 3,	/* user space only: open before the filter started */
 };
 
 /* Filter ring buffer record. */

@@ -29,6 +29,7 @@
 #include "filter.skel.h"
 #include "addr.h"
 #include "filter.h"
+#include "filter_existing.h"
 #include "json.h"
 #include "log.h"
 #include "main.h"
@@ -270,6 +271,8 @@ static void log_event(struct filterd *f, const struct snigate_fevent *ev)
 		if (ev->type == SNIGATE_FEVENT_REFUSED) {
 			jw_string_field(&w, "event", "refused");
 			jw_string_field(&w, "proto", proto);
+		} else if (ev->type == SNIGATE_FEVENT_UNJUDGED) {
+			jw_string_field(&w, "event", "unjudged");
 		} else {
 			jw_string_field(&w, "event", "hello");
 			jw_string_field(&w, "sni", c->sni[0] ? c->sni : "-");
@@ -287,11 +290,36 @@ static void log_event(struct filterd *f, const struct snigate_fevent *ev)
 	} else if (ev->type == SNIGATE_FEVENT_REFUSED) {
 		printf("refused %s to %s: port not allowed (pid %u %s, %s)\n", proto, dest, c->pid,
 		       comm, cg);
+	} else if (ev->type == SNIGATE_FEVENT_UNJUDGED) {
+		printf("unjudged tcp to %s: open before the filter started (pid %u %s, %s)\n", dest,
+		       c->pid, comm, cg);
 	} else {
 		printf("%s %s (%s) to %s (pid %u %s, %s)\n", verdict_name(c->verdict),
 		       c->sni[0] ? c->sni : "-", reason_name(c->reason), dest, c->pid, comm, cg);
 	}
 	fflush(stdout);
+}
+
+static void on_unjudged(const struct snigate_fevent *ev, void *ctx)
+{
+	log_event(ctx, ev);
+}
+
+/* Connections to judged ports the cgroup opened before we attached: told,
+ * not touched (ending them is the operator's call). Run after the attach:
+ * one opened during start-up may be listed although it was judged.
+ */
+static void report_existing(struct filterd *f)
+{
+	int n = filter_existing(f->o->cgroup, f->o->ports, f->o->nports, on_unjudged, f);
+
+	if (n < 0)
+		pr_warn("cannot list the connections open before the filter: %s", strerror(-n));
+	else if (n > 0)
+		pr_warn("%d connection%s to judged ports %s open before the filter started and %s "
+			"not judged (logged as unjudged): end %s, or restart the processes, to have "
+			"every connection judged", n, n == 1 ? "" : "s", n == 1 ? "was" : "were",
+			n == 1 ? "is" : "are", n == 1 ? "it" : "them");
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -474,6 +502,7 @@ int filter_run(const struct filter_opts *o)
 	pr_info("filtering %s: TLS to tcp/%s judged by the policy in %s, hello within %.1f s; "
 		"other ports refused (%d allowed by --allow-port)", o->cgroup, ports, pin_dir,
 		o->hello_timeout_ms / 1000.0, o->npass);
+	report_existing(&f);
 	while (!stop_signal) {
 		if (reload_signal) {
 			/* the allow file again, swapped in whole; a bad one changes nothing */

@@ -471,6 +471,29 @@ test_detach() {
 		bad "SIGINT left programs: $(bpftool cgroup show "$CG")"
 }
 
+# connections the cgroup opened before its filter started: the hooks never
+# saw them. The filter lists them at start (stderr, and an "unjudged" event
+# each) and leaves them alone: denied.test, which it would refuse, keeps
+# answering until the client closes
+test_existing_reported() {
+	local hold=$TMP/existing.hold hpid
+	kill -0 "$FPID" 2>/dev/null && kill -INT "$FPID" && wait "$FPID"
+	in_cg python3 "$PEER" hold --connect "$SRV4:443" --sni denied.test --count 2 --seconds 3 \
+		--timeout 5 >"$hold" 2>&1 &
+	hpid=$!
+	PIDS+=("$hpid")
+	wait_until 6 grep -q ready "$hold" || bad "hold: $(cat "$hold")" || return
+	filter_start --hello-timeout 2
+	wait_until 5 grep -q "2 connections to judged ports were open before the filter started" "$FERR" ||
+		bad "no report of the 2 open connections: $(tail -n 2 "$FERR")" || return
+	log_expect 0 '.event == "unjudged" and .comm == "python3" and
+		.destination == "'"$SRV4"':443" and .cgroup == "'"$CG"'" and .pid > 0' || return
+	[ "$(grep -c '"event":"unjudged"' "$FLOG")" = 2 ] || bad "want 2 unjudged events: $(cat "$FLOG")" || return
+	wait "$hpid" || bad "the open connections were disturbed: $(cat "$hold")" || return
+	kill -INT "$FPID"
+	wait "$FPID"
+}
+
 setup
 command -v bpftool >/dev/null || skip_all "needs bpftool"
 trap 'rc=$?; cgroup_cleanup; (exit $rc); cleanup' EXIT
@@ -484,6 +507,6 @@ run_tests test_cgroup_programs_attached test_curl_allowed test_curl_denied test_
 	test_openssl_s_client test_python_ssl test_split_hellos test_ipv6 test_ports \
 	test_tcp_fast_open test_child_cgroup test_outside_unaffected test_runtime_allow_add_del test_sighup_reload \
 	test_denied_reset test_hello_timeout \
-	test_stats_conns test_throughput_ratio test_second_filter_refused test_detach
+	test_stats_conns test_throughput_ratio test_second_filter_refused test_detach test_existing_reported
 [ -s "$TMP/ratio" ] && cat "$TMP/ratio" | sed 's/^/    /'
 [ "$N_FAIL" -eq 0 ]
