@@ -142,7 +142,8 @@ int workers_run(const struct proxy_opts *o)
 			break;
 		}
 	}
-	pr_info("%d workers started", n);
+	if (!failed)
+		pr_info("%d workers started", n);
 
 	while (reap(n, &failed, stopping)) {
 		if (failed && !stopping) {
