@@ -787,6 +787,7 @@ static void conn_handover(struct proxy *p, struct conn *c)
 	free(c->buf);
 	c->buf = NULL;
 	c->buf_cap = 0;
+	p->heap_freed = true;
 }
 
 static void conn_leave_hello(struct proxy *p, struct conn *c);

@@ -20,6 +20,7 @@ struct proxy {
 	int listen_fd[PROXY_MAX_LISTEN];
 	int nconns;
 	bool fast_tick;			/* timer at 1 ms while work waits */
+	bool heap_freed;		/* malloc_trim() at the next slow tick */
 	struct busy_poll busy;		/* --busy-poll */
 	bool pause_pending;		/* pause requests wait for the iterator */
 	struct conn *conns;		/* every connection */
