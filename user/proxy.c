@@ -201,7 +201,8 @@ static void check_deadlines(struct proxy *p)
 	flush_byte_stats(p);
 	/* hello buffers and connections freed since the last tick leave holes
 	 * between live connections that malloc keeps; give their pages back
-	 * (measured: RSS at 1000 idle connections 5.1 MB before, 4.1 after)
+	 * (measured: 1000 connections opened at once, then idle: RSS 5.1 MB
+	 * before, 4.1 after)
 	 */
 	if (p->heap_freed) {
 		malloc_trim(0);
