@@ -78,6 +78,30 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* What c->sni is until a name is known; never freed. */
+static char no_sni[1];
+
+/* The name, in a buffer of its own length: most are far shorter than the
+ * 256 bytes a name may have, and every connection keeps one.
+ */
+static void conn_set_sni(struct conn *c, const char *name)
+{
+	char *s = strndup(name, SNIGATE_NAME_MAX - 1);
+
+	if (!s)
+		return;		/* keeps the previous one */
+	if (c->sni != no_sni)
+		free(c->sni);
+	c->sni = s;
+}
+
+void conn_free(struct conn *c)
+{
+	if (c->sni != no_sni)
+		free(c->sni);
+	free(c);
+}
+
 static __u64 sock_cookie(int fd)
 {
 	__u64 cookie = 0;
@@ -307,6 +331,7 @@ int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer,
 	}
 	c->cfd = fd;
 	c->ufd = -1;
+	c->sni = no_sni;
 	c->dir[0].pipe[0] = c->dir[0].pipe[1] = -1;	/* no pipe until the relay starts */
 	c->dir[1].pipe[0] = c->dir[1].pipe[1] = -1;
 	c->client = *peer;
@@ -488,7 +513,7 @@ static void conn_on_verdict(struct proxy *p, struct conn *c, const struct snigat
 {
 	c->shape = st->shape;
 	c->ech = st->ech;
-	snprintf(c->sni, sizeof(c->sni), "%s", st->sni);
+	conn_set_sni(c, st->sni);
 
 	if (st->flags & SNIGATE_SOCK_USER_PARSE) {
 		struct policy_map_source src;
@@ -501,7 +526,7 @@ static void conn_on_verdict(struct proxy *p, struct conn *c, const struct snigat
 			return;
 		}
 		if (rc == SNI_OK) {
-			snprintf(c->sni, sizeof(c->sni), "%s", h.res.name);
+			conn_set_sni(c, h.res.name);
 			c->ech = h.res.ech;
 			policy_map_source_init(&src, p->l.policy_fd);
 			if (pattern_ech_refused(p->o->ech_deny, h.res.ech)) {
@@ -652,7 +677,7 @@ static void conn_upstream_state(struct conn *c, struct snigate_sock *ust)
 	ust->flags = SNIGATE_SOCK_PAIRED;
 	ust->start_ns = now_ns();
 	fill_remote(ust, &c->upstream);
-	memcpy(ust->sni, c->sni, sizeof(ust->sni));
+	strncpy(ust->sni, c->sni, sizeof(ust->sni) - 1);
 }
 
 /* Both sockets join the data path; BPF moves every byte from here on. */
@@ -668,7 +693,7 @@ static int conn_splice(struct proxy *p, struct conn *c)
 	cst.peer_cookie = c->ucookie;
 	cst.flags |= SNIGATE_SOCK_PAIRED;
 	fill_addr(cst.uaddr, &cst.uport, &cst.ufamily, &c->upstream);
-	memcpy(cst.sni, c->sni, sizeof(cst.sni));
+	strncpy(cst.sni, c->sni, sizeof(cst.sni) - 1);
 
 	conn_init_dirs(c);
 	send_counters(c->ufd, &c->dir[0].dst_base, &c->dir[0].acked_base);
@@ -719,7 +744,7 @@ static void conn_client_state(struct conn *c, struct snigate_sock *st)
 	st->down_bytes = c->dir[1].spliced;
 	fill_remote(st, &c->client);
 	fill_addr(st->uaddr, &st->uport, &st->ufamily, &c->upstream);
-	memcpy(st->sni, c->sni, sizeof(st->sni));
+	strncpy(st->sni, c->sni, sizeof(st->sni) - 1);
 }
 
 /* The splice relay takes over (the default data path). Both sockets are

@@ -78,7 +78,7 @@ struct conn {
 	__u64 start_ns;			/* CLOCK_MONOTONIC at accept, as in snigate_sockst */
 	uint64_t published_ms;		/* last byte counts written for `snigate conns` */
 	uint64_t published_bytes;
-	char sni[SNIGATE_NAME_MAX];
+	char *sni;			/* the server name, "" until decided (conn_set_sni) */
 	enum snigate_verdict verdict;
 	enum snigate_reason reason;
 	enum snigate_shape shape;
@@ -99,6 +99,9 @@ struct conn {
 	uint64_t idle_since_ms;
 	struct conn_dir dir[2];		/* 0: client -> upstream, 1: upstream -> client */
 };
+
+/* Free c (closed, off every list). */
+void conn_free(struct conn *c);
 
 /* Create state for an accepted client socket and start its hello phase.
  * Returns 0, or -errno (fd closed).

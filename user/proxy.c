@@ -452,7 +452,7 @@ static void free_dead(struct proxy *p)
 
 	while ((c = p->dead)) {
 		p->dead = c->wnext;
-		free(c);
+		conn_free(c);
 		p->heap_freed = true;
 	}
 }
