@@ -119,8 +119,8 @@ bench: all
 deps:
 	$(Q)scripts/deps.sh
 
-check:
-	$(Q)clang-format --dry-run -Werror bpf/*.c bpf/lib/*.h include/*.h user/*.c user/*.h
+check: all
+	$(Q)OUTPUT=$(OUTPUT) scripts/check.sh
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
@@ -132,6 +132,7 @@ help:
 	@echo 'make demo       a small namespace topology: one allowed, one blocked curl (root)'
 	@echo 'make bench      peer comparison against HAProxy, nginx, sniproxy (root)'
 	@echo 'make fuzz       libFuzzer on the parser and pattern syntax (FUZZ_SECS, default 60)'
+	@echo 'make check      clang static analyzer over user/ (a finding fails)'
 	@echo 'make clean      remove build/'
 	@echo 'V=1             show the commands'
 

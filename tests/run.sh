@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # tests/run.sh - the one runner behind `make test`.
 #
-# Tiers, in order: the unit binaries (build/tests/test_*), the BPF_PROG_TEST_RUN
+# Tiers, in order: the unit binaries (build/tests/test_*), clang's static
+# analyzer over user/*.c (scripts/check.sh), the BPF_PROG_TEST_RUN
 # runner (build/tests/bpf_runner), a bounded libFuzzer pass (tests/fuzz/run.sh),
 # the kernel/user-space differential check of the parser over the vectors,
 # their prefixes and the corpus the fuzzer grew (build/tests/bpf_diff), then
@@ -66,6 +67,9 @@ for bin in build/tests/test_*; do
 	[ -x "$bin" ] || continue
 	run_tier "unit/$(basename "$bin" | sed 's/^test_//')" "$bin"
 done
+
+# static analysis of the user-space C (what `make check` runs)
+run_tier static/analyzer scripts/check.sh
 
 # 2. BPF_PROG_TEST_RUN
 if [ -x build/tests/bpf_runner ]; then

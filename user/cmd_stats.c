@@ -81,7 +81,7 @@ static const char *const fstat_names[SNIGATE_FSTAT_DENY_BASE] = {
 /* n per-CPU counters of the array behind fd, summed */
 static int read_counters(int fd, int n, __u64 *out)
 {
-	int ncpu = libbpf_num_possible_cpus(), i, c;
+	int ncpu = libbpf_num_possible_cpus(), i, c, err;
 	__u64 vals[ncpu > 0 ? ncpu : 1];
 
 	if (ncpu <= 0)
@@ -90,8 +90,9 @@ static int read_counters(int fd, int n, __u64 *out)
 		__u32 key = i;
 
 		out[i] = 0;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			return -errno;
+		err = bpf_map_lookup_elem(fd, &key, vals);	/* libbpf: -errno */
+		if (err)
+			return err < 0 ? err : -EIO;
 		for (c = 0; c < ncpu; c++)
 			out[i] += vals[c];
 	}
@@ -145,7 +146,7 @@ static int open_gateway_and_filter(const char *gw_map, const char *filter_map, i
  */
 int do_stats(int argc, char **argv)
 {
-	__u64 v[SNIGATE_STAT__MAX], fv[SNIGATE_FSTAT__MAX];
+	__u64 v[SNIGATE_STAT__MAX] = {}, fv[SNIGATE_FSTAT__MAX] = {};
 	int fd, ffd, rc = 0;
 	struct jw w;
 
