@@ -132,7 +132,12 @@ void admit_accept(struct proxy *p, int which)
 			listeners_arm(p, false);
 			return;
 		}
-		if (p->o->max_conns && p->nconns >= p->o->max_conns) {
+		/* with --workers the limit is the gateway's, not each worker's:
+		 * the kernel's spreading of connections need not be even
+		 */
+		if (p->o->max_conns &&
+		    (p->all_conns ? __atomic_load_n(p->all_conns, __ATOMIC_RELAXED) : p->nconns) >=
+			    p->o->max_conns) {
 			refuse(p, fd, "--max-conns reached");
 			continue;
 		}

@@ -293,6 +293,8 @@ void conn_close(struct proxy *p, struct conn *c, bool reset)
 			}
 	}
 	p->nconns--;
+	if (p->all_conns)
+		__atomic_sub_fetch(p->all_conns, 1, __ATOMIC_RELAXED);
 	c->closed = true;
 	c->wnext = p->dead;
 	p->dead = c;
@@ -372,6 +374,8 @@ int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer,
 		p->conns->prev = c;
 	p->conns = c;
 	p->nconns++;
+	if (p->all_conns)
+		__atomic_add_fetch(p->all_conns, 1, __ATOMIC_RELAXED);
 	proxy_hash_add(p, c, c->ccookie);
 
 	st.side = SNIGATE_SIDE_CLIENT;

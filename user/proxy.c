@@ -521,10 +521,10 @@ static bool drain_done(struct proxy *p)
 
 int proxy_run(const struct proxy_opts *o)
 {
-	return o->workers > 1 ? workers_run(o) : proxy_worker(o, 0, -1);
+	return o->workers > 1 ? workers_run(o) : proxy_worker(o, 0, -1, NULL);
 }
 
-int proxy_worker(const struct proxy_opts *o, int index, int ready_fd)
+int proxy_worker(const struct proxy_opts *o, int index, int ready_fd, int *all_conns)
 {
 	struct epoll_event evs[256];
 	struct proxy *p;
@@ -536,6 +536,7 @@ int proxy_worker(const struct proxy_opts *o, int index, int ready_fd)
 		return -ENOMEM;
 	p->o = o;
 	p->worker = index;
+	p->all_conns = all_conns;
 	if (o->workers > 1)
 		snprintf(p->worker_tag, sizeof(p->worker_tag), "worker %d/%d: ", index + 1, o->workers);
 	p->reserve_fd = -1;

@@ -61,9 +61,11 @@ int proxy_run(const struct proxy_opts *o);
 
 /* One worker of --workers: index 0 owns the pins (clears a previous run's
  * sockets, loads --allow-file, reloads it on SIGHUP), the others join them.
- * Writes a byte to ready_fd once it listens. Returns 0 or -errno.
+ * Writes a byte to ready_fd once it listens. all_conns: the count of open
+ * connections all workers share (for --max-conns), or NULL. Returns 0 or
+ * -errno.
  */
-int proxy_worker(const struct proxy_opts *o, int index, int ready_fd);
+int proxy_worker(const struct proxy_opts *o, int index, int ready_fd, int *all_conns);
 
 /* The supervisor: starts the workers, passes signals on, stops them all
  * when one dies. Returns 0 or -errno.

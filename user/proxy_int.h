@@ -19,6 +19,7 @@ struct proxy {
 	int epfd, timerfd, sigfd, resolvefd;
 	int listen_fd[PROXY_MAX_LISTEN];
 	int nconns;
+	int *all_conns;			/* --workers: every worker's open connections (shared) */
 	bool fast_tick;			/* timer at 1 ms while work waits */
 	bool heap_freed;		/* malloc_trim() at the next slow tick */
 	struct busy_poll busy;		/* --busy-poll */

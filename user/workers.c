@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
@@ -33,13 +34,13 @@
 #define WORKERS_MAX 64
 
 static pid_t pids[WORKERS_MAX];
+static int *all_conns;		/* shared: open connections of every worker */
 
 /* Fork worker index; returns its pid, or -errno. ready_fd: its end of the
  * ready pipe, or -1.
  */
 static pid_t worker_start(const struct proxy_opts *o, int index, int ready_fd, pid_t parent)
 {
-	struct proxy_opts wo;
 	sigset_t none;
 	pid_t pid;
 	int err;
@@ -54,10 +55,7 @@ static pid_t worker_start(const struct proxy_opts *o, int index, int ready_fd, p
 		_exit(EXIT_FAILURE);	/* the supervisor is already gone */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	wo = *o;
-	if (o->max_conns)	/* each worker holds its share */
-		wo.max_conns = (o->max_conns + o->workers - 1) / o->workers;
-	err = proxy_worker(&wo, index, ready_fd);
+	err = proxy_worker(o, index, ready_fd, all_conns);
 	fflush(stdout);
 	_exit(err ? EXIT_FAILURE : EXIT_SUCCESS);
 }
@@ -120,6 +118,11 @@ int workers_run(const struct proxy_opts *o)
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
+	/* one page every worker maps: --max-conns counts all their connections */
+	all_conns = mmap(NULL, sizeof(*all_conns), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			 -1, 0);
+	if (all_conns == MAP_FAILED)
+		return -errno;
 	if (pipe2(ready, O_CLOEXEC))
 		return -errno;
 	pids[0] = worker_start(o, 0, ready[1], self);

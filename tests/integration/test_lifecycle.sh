@@ -192,13 +192,15 @@ serving_pids() {
 all_gone() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
 
 # --workers 2: two processes, one listener address, the same pins. 16 held
-# connections land on both; a transfer keeps every byte; SIGHUP changes the
-# policy both decide with; SIGTERM stops both; a worker that dies takes the
-# gateway down with it (the service manager restarts it whole)
+# connections land on both, and fill --max-conns 16, which counts both
+# workers' (the kernel's spreading is not even: a split limit refused early);
+# a transfer keeps every byte; SIGHUP changes the policy both decide with;
+# SIGTERM stops both; a worker that dies takes the gateway down with it (the
+# service manager restarts it whole)
 test_workers() {
-	local out=$TMP/workers.out hold=$TMP/workers.hold w h0
+	local hold=$TMP/workers.hold w h0 hpid
 	daemon_stop
-	daemon_start --allow-file "$ALLOW" --workers 2 || bad "no daemon with --workers 2" || return
+	daemon_start --allow-file "$ALLOW" --workers 2 --max-conns 16 || bad "no daemon with --workers 2" || return
 	wait_until 10 grep -q 'worker 2/2: listening' "$DERR" ||
 		bad "worker 2 did not listen: $(tail -n 3 "$DERR")" || return
 	w=$(workers_of)
@@ -206,10 +208,14 @@ test_workers() {
 	h0=$(stat_get hellos)
 	client_hold() { in_cli python3 "$PEER" hold --connect "$SRV4:443" --sni exact.test --count 16 --seconds 3 --timeout 5; }
 	client_hold >"$hold" 2>&1 &
-	PIDS+=($!)
+	hpid=$!
+	PIDS+=("$hpid")
 	wait_until 8 grep -q ready "$hold" || bad "hold: $(cat "$hold")" || return
-	jq -e '.ok == 16' "$hold" >/dev/null || bad "held connections: $(cat "$hold")" || return
+	jq -e '.ok == 16' "$hold" >/dev/null || bad "held connections (--max-conns 16): $(cat "$hold")" || return
 	[ "$(serving_pids)" = 2 ] || bad "16 connections, served by $(serving_pids) process(es), want both workers" || return
+	cl --cmd PING --expect "reset|closed|broken_pipe" --max-elapsed 3 ||
+		bad "a 17th connection over --max-conns 16: $CL" || return
+	wait "$hpid"
 	cl --cmd ECHO --send 3000000 --timeout 15 || bad "transfer: $CL" || return
 	[ "$(echo "$CL" | jq .down)" = 3000000 ] || bad "echoed $(echo "$CL" | jq .down) of 3000000 bytes" || return
 	[ $(($(stat_get hellos) - h0)) -ge 17 ] || bad "shared counters: hellos moved by $(($(stat_get hellos) - h0))" || return
