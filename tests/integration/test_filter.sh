@@ -478,7 +478,7 @@ test_detach() {
 test_existing_reported() {
 	local hold=$TMP/existing.hold hpid
 	kill -0 "$FPID" 2>/dev/null && kill -INT "$FPID" && wait "$FPID"
-	in_cg python3 "$PEER" hold --connect "$SRV4:443" --sni denied.test --count 2 --seconds 3 \
+	in_cg python3 "$PEER" hold --connect "$SRV4:443" --sni denied.test --count 2 --seconds 6 \
 		--timeout 5 >"$hold" 2>&1 &
 	hpid=$!
 	PIDS+=("$hpid")

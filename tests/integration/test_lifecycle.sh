@@ -206,7 +206,7 @@ test_workers() {
 	w=$(workers_of)
 	[ "$(echo "$w" | wc -w)" = 2 ] || bad "want 2 worker processes, got: $w" || return
 	h0=$(stat_get hellos)
-	client_hold() { in_cli python3 "$PEER" hold --connect "$SRV4:443" --sni exact.test --count 16 --seconds 3 --timeout 5; }
+	client_hold() { in_cli python3 "$PEER" hold --connect "$SRV4:443" --sni exact.test --count 16 --seconds 6 --timeout 5; }
 	client_hold >"$hold" 2>&1 &
 	hpid=$!
 	PIDS+=("$hpid")
