@@ -60,11 +60,11 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/*.h $(wildcard include/*.
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $< user/pattern.c -o $@
 
 # the upstream guard is daemon code, without the BPF skeleton
-$(OUTPUT)/tests/test_guard: tests/unit/test_guard.c user/upstream_guard.c user/upstream_guard.h user/pattern.c user/proxy.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/test_guard: tests/unit/test_guard.c user/upstream_guard.c user/upstream_guard.h user/mono.h user/pattern.c user/proxy.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser $< user/upstream_guard.c user/pattern.c -o $@
 
-$(OUTPUT)/tests/test_busy_poll: tests/unit/test_busy_poll.c user/busy_poll.c user/busy_poll.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/test_busy_poll: tests/unit/test_busy_poll.c user/busy_poll.c user/busy_poll.h user/mono.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser $< user/busy_poll.c -o $@
 

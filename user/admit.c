@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "admit.h"
 #include "log.h"
+#include "mono.h"
 #include "proxy_int.h"
 
 #define ADMIT_LOG_MS 5000
@@ -58,7 +59,7 @@ static void refuse(struct proxy *p, int fd, const char *why)
 	p->refused++;
 	p->refused_unlogged++;
 	p->refused_why = why;
-	if (now_ms() >= p->refused_log_ms + ADMIT_LOG_MS)
+	if (mono_ms() >= p->refused_log_ms + ADMIT_LOG_MS)
 		admit_tick(p);
 }
 
@@ -147,7 +148,7 @@ void admit_accept(struct proxy *p, int which)
 
 void admit_tick(struct proxy *p)
 {
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 
 	if (p->listen_paused && !p->draining) {
 		if (p->reserve_fd < 0)

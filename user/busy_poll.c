@@ -23,21 +23,13 @@
  * round: between two of them come small ones (a FIN, write space with
  * nothing left to write). Request and answer traffic keeps polling.
  */
-#include <time.h>
 #include "busy_poll.h"
+#include "mono.h"
 
 #define WIN_START_NS	10000		/* first window after a short sleep */
 #define WIN_MIN_NS	2000		/* below this a window is not worth a poll */
 #define BUDGET_PERIOD_NS 100000000ULL	/* polls that caught nothing may cost at most */
 #define BUDGET_NS	50000000ULL	/* 50% of a core per 100 ms */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 void busy_poll_adapt(struct busy_poll *bp, uint64_t slept_ns)
 {

@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "json.h"
 #include "main.h"
+#include "mono.h"
 #include "pin.h"
 
 static const char *const verdict_names[] = { "none", "allow", "deny" };
@@ -263,7 +264,6 @@ int do_conns(int argc, char **argv)
 	struct snigate_sock st, up;
 	char caddr[ADDR_STRLEN], uaddr[ADDR_STRLEN];
 	__u64 key, next, *prev = NULL;
-	struct timespec ts;
 	struct jw w;
 	__u64 now;
 	int fd, ffd;
@@ -271,8 +271,7 @@ int do_conns(int argc, char **argv)
 	(void)argc, (void)argv;
 	if (open_gateway_and_filter(SNIGATE_MAP_SOCKSTATE, SNIGATE_MAP_FCONNS, &fd, &ffd))
 		return EXIT_RUNTIME;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	now = mono_ns();
 	if (json_output) {
 		jw_init(&w, stdout);
 		jw_start_array(&w);

@@ -33,6 +33,7 @@
 #include "keepalive.h"
 #include "log.h"
 #include "main.h"
+#include "mono.h"
 #include "pattern.h"
 #include "proxy_int.h"
 #include "resolve.h"
@@ -60,22 +61,6 @@ static const char *end_name(const struct conn *c)
 	if (c->end == CONN_END_NONE && c->state != CONN_SPLICED)
 		return "aborted";
 	return end_names[c->end <= CONN_END_DRAIN ? c->end : 0];
-}
-
-uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* What c->sni is until a name is known; never freed. */
@@ -176,7 +161,7 @@ static void log_conn(struct proxy *p, struct conn *c, uint64_t up, uint64_t down
 {
 	char caddr[ADDR_STRLEN], uaddr[ADDR_STRLEN];
 	const char *verdict = c->verdict == SNIGATE_VERDICT_ALLOW ? "allow" : "deny";
-	uint64_t dur = now_ms() - c->start_ms;
+	uint64_t dur = mono_ms() - c->start_ms;
 	struct timespec wall;
 	struct jw w;
 
@@ -337,7 +322,7 @@ int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer,
 	c->dir[0].pipe[0] = c->dir[0].pipe[1] = -1;	/* no pipe until the relay starts */
 	c->dir[1].pipe[0] = c->dir[1].pipe[1] = -1;
 	c->client = *peer;
-	c->start_ms = now_ms();
+	c->start_ms = mono_ms();
 	c->deadline_ms = c->start_ms + p->o->hello_timeout_ms;
 	c->cref = (struct conn_ref){ c, 0 };
 	c->uref = (struct conn_ref){ c, 1 };
@@ -379,7 +364,7 @@ int conn_accept(struct proxy *p, int fd, const struct sockaddr_storage *peer,
 	proxy_hash_add(p, c, c->ccookie);
 
 	st.side = SNIGATE_SIDE_CLIENT;
-	st.start_ns = c->start_ns = now_ns();
+	st.start_ns = c->start_ns = mono_ns();
 	fill_remote(&st, peer);
 	/* state first: the parser and the verdict look it up */
 	if (bpf_map_update_elem(p->l.sockst_fd, &c->ccookie, &st, BPF_ANY) ||
@@ -497,12 +482,12 @@ static void conn_start_upstream(struct proxy *p, struct conn *c)
 				  "the server name is an IP address (--allow-ip-sni permits it)");
 		return;
 	}
-	if (resolve_cache_get(c->sni, port, now_ms(), c->addrs)) {
+	if (resolve_cache_get(c->sni, port, mono_ms(), c->addrs)) {
 		conn_addrs_ready(p, c);
 		return;
 	}
 	c->state = CONN_RESOLVING;
-	c->deadline_ms = now_ms() + p->o->connect_timeout_ms;
+	c->deadline_ms = mono_ms() + p->o->connect_timeout_ms;
 	c->upstream_port = port;
 	if (resolve_submit(c->ccookie, c->sni, port)) {
 		conn_refuse(p, c, SNIGATE_REASON_UPSTREAM, TLS_ALERT_INTERNAL_ERROR);
@@ -619,7 +604,7 @@ void conn_resolved(struct proxy *p, struct conn *c, int gai_err, struct addrinfo
 	}
 	resolve_addrs_from(ai, c->addrs);
 	freeaddrinfo(ai);
-	resolve_cache_put(c->sni, c->upstream_port, now_ms(), c->addrs);
+	resolve_cache_put(c->sni, c->upstream_port, mono_ms(), c->addrs);
 	conn_addrs_ready(p, c);
 }
 
@@ -645,7 +630,7 @@ static void conn_dial_next(struct proxy *p, struct conn *c)
 			conn_set_rcvbuf(fd, p->up_rcvbuf);	/* keepalive: the tick sets it */
 		else
 			keepalive_set(fd, p->o->keepalive_s);
-		c->deadline_ms = now_ms() + p->o->connect_timeout_ms;
+		c->deadline_ms = mono_ms() + p->o->connect_timeout_ms;
 		if (connect(fd, (struct sockaddr *)&c->upstream, addr_len(&c->upstream)) == 0 ||
 		    errno == EINPROGRESS) {
 			c->ufd = fd;
@@ -679,7 +664,7 @@ static void conn_upstream_state(struct conn *c, struct snigate_sock *ust)
 	ust->side = SNIGATE_SIDE_UPSTREAM;
 	ust->peer_cookie = c->ccookie;
 	ust->flags = SNIGATE_SOCK_PAIRED;
-	ust->start_ns = now_ns();
+	ust->start_ns = mono_ns();
 	fill_remote(ust, &c->upstream);
 	strncpy(ust->sni, c->sni, sizeof(ust->sni) - 1);
 }
@@ -780,7 +765,7 @@ void conn_publish_bytes(struct proxy *p, struct conn *c)
 
 	if (moved == c->published_bytes)
 		return;		/* idle: the tick calls this for every relayed connection */
-	now = now_ms();
+	now = mono_ms();
 	if (now < c->start_ms + PUBLISH_MS || now < c->published_ms + PUBLISH_MS)
 		return;
 	c->published_ms = now;

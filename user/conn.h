@@ -152,6 +152,4 @@ void conn_set_sndbuf(struct proxy *p, int fd);
 /* A receive-buffer bound (locked: no autotuning past it). */
 void conn_set_rcvbuf(int fd, int bytes);
 
-uint64_t now_ms(void);
-
 #endif /* __SNIGATE_CONN_H */

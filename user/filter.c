@@ -33,6 +33,7 @@
 #include "json.h"
 #include "log.h"
 #include "main.h"
+#include "mono.h"
 #include "pin.h"
 #include "policy_swap.h"
 
@@ -345,14 +346,6 @@ static void fstat_add_user(struct filterd *f, __u32 idx)
 		vals[0]++;
 		bpf_map_update_elem(fd, &idx, vals, BPF_ANY);
 	}
-}
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns()'s clock */
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* Connections established longer than --hello-timeout ago without a whole

@@ -22,6 +22,7 @@
 #include "admit.h"
 #include "keepalive.h"
 #include "log.h"
+#include "mono.h"
 #include "pin.h"
 #include "policy.h"
 #include "proxy_int.h"
@@ -195,7 +196,7 @@ static void flush_byte_stats(struct proxy *p)
 
 static void check_deadlines(struct proxy *p)
 {
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 	struct conn *c, *next;
 
 	flush_byte_stats(p);
@@ -496,7 +497,7 @@ static void drain_start(struct proxy *p)
 		p->listen_fd[i] = -1;
 	}
 	p->draining = true;
-	p->drain_deadline_ms = now_ms() + p->o->drain_timeout_ms;
+	p->drain_deadline_ms = mono_ms() + p->o->drain_timeout_ms;
 	pr_info("stopping: listeners closed; %d connection%s may finish within %.1f s "
 		"(--drain-timeout; another signal closes them now)",
 		p->nconns, p->nconns == 1 ? "" : "s", p->o->drain_timeout_ms / 1000.0);
@@ -509,7 +510,7 @@ static bool drain_done(struct proxy *p)
 
 	if (!n)
 		return true;
-	if (now_ms() < p->drain_deadline_ms)
+	if (mono_ms() < p->drain_deadline_ms)
 		return false;
 	while (p->conns) {
 		p->conns->end = CONN_END_DRAIN;
@@ -574,9 +575,9 @@ int proxy_worker(const struct proxy_opts *o, int index, int ready_fd, int *all_c
 				if (read(p->timerfd, &ticks, sizeof(ticks)) < 0)
 					continue;
 				run_work(p);
-				if (now_ms() >= p->next_deadline_check) {
+				if (mono_ms() >= p->next_deadline_check) {
 					check_deadlines(p);
-					p->next_deadline_check = now_ms() + SLOW_TICK_MS;
+					p->next_deadline_check = mono_ms() + SLOW_TICK_MS;
 				}
 			} else if (ref == &ref_signal) {
 				struct signalfd_siginfo si;

@@ -33,6 +33,7 @@
 #include "loader.h"
 #include "log.h"
 #include "main.h"
+#include "mono.h"
 #include "pattern.h"
 #include "pin.h"
 #include "policy.h"
@@ -89,14 +90,6 @@ static int fail(const char *what)
 	return -1;
 }
 
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
 /* Steps 2-4 on a connected pair: cli writes, srv is the gateway's side. */
 static int check_pair(struct loader *l, int cli, int srv)
 {
@@ -131,8 +124,8 @@ static int check_pair(struct loader *l, int cli, int srv)
 		fail("cannot write on loopback");
 		goto out;
 	}
-	deadline = ms_now() + ST_WAIT_MS;
-	while ((ctx.got < hello + ST_EARLY || !ctx.verdicts) && ms_now() < deadline)
+	deadline = mono_ms() + ST_WAIT_MS;
+	while ((ctx.got < hello + ST_EARLY || !ctx.verdicts) && mono_ms() < deadline)
 		ring_buffer__poll(rb, 50);
 	if (bpf_map_lookup_elem(l->sockst_fd, &ctx.cookie, &st) ||
 	    !(st.flags & SNIGATE_SOCK_DECIDED) || st.verdict != SNIGATE_VERDICT_ALLOW ||
@@ -156,8 +149,8 @@ static int check_pair(struct loader *l, int cli, int srv)
 	if (pipe2(pfd, O_CLOEXEC))
 		goto out;
 	fcntl(pfd[1], F_SETPIPE_SZ, ST_AFTER * 2);
-	deadline = ms_now() + ST_WAIT_MS;
-	while (!eof && ms_now() < deadline) {
+	deadline = mono_ms() + ST_WAIT_MS;
+	while (!eof && mono_ms() < deadline) {
 		struct pollfd p = { .fd = srv, .events = POLLIN };
 
 		poll(&p, 1, 50);

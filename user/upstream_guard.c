@@ -12,6 +12,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include "mono.h"
 #include "upstream_guard.h"
 
 #define GUARD_IFADDR_MS	5000
@@ -20,14 +21,6 @@
 static struct net_block own[GUARD_OWN_MAX];
 static int nown;
 static uint64_t own_read_ms;
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
 
 int guard_parse_net(const char *s, struct net_block *out)
 {
