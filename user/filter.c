@@ -34,6 +34,7 @@
 #include "log.h"
 #include "main.h"
 #include "mono.h"
+#include "percpu.h"
 #include "pin.h"
 #include "policy_swap.h"
 
@@ -336,18 +337,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Add to one of the filter's per-CPU counters from user space. */
-static void fstat_add_user(struct filterd *f, __u32 idx)
-{
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(f->skel->maps.snigate_fstats);
-	__u64 vals[ncpu > 0 ? ncpu : 1];
-
-	if (ncpu > 0 && bpf_map_lookup_elem(fd, &idx, vals) == 0) {
-		vals[0]++;
-		bpf_map_update_elem(fd, &idx, vals, BPF_ANY);
-	}
-}
-
 /* Connections established longer than --hello-timeout ago without a whole
  * hello (silent, or a part held by the cork): denied with reason timeout,
  * logged, counted and reset like any denial, as the gateway closes them.
@@ -358,6 +347,7 @@ static void fstat_add_user(struct filterd *f, __u32 idx)
 static void expire_hellos(struct filterd *f)
 {
 	int fd = bpf_map__fd(f->skel->maps.snigate_fconns);
+	int stats = bpf_map__fd(f->skel->maps.snigate_fstats);
 	__u64 key, next, *prev = NULL, now = mono_ns();
 	__u64 limit = (__u64)f->o->hello_timeout_ms * 1000000;
 	struct snigate_fevent ev = { .type = SNIGATE_FEVENT_VERDICT, .proto = IPPROTO_TCP };
@@ -377,8 +367,8 @@ static void expire_hellos(struct filterd *f)
 		if (bpf_map_update_elem(fd, &key, &ev.conn, BPF_EXIST))
 			continue;	/* closed meanwhile */
 		ev.cookie = key;
-		fstat_add_user(f, SNIGATE_FSTAT_DENIED);
-		fstat_add_user(f, SNIGATE_FSTAT_DENY_BASE + SNIGATE_REASON_TIMEOUT);
+		percpu_add(stats, SNIGATE_FSTAT_DENIED, 1);
+		percpu_add(stats, SNIGATE_FSTAT_DENY_BASE + SNIGATE_REASON_TIMEOUT, 1);
 		log_event(f, &ev);
 		/* one iterator run resets every denied socket of a namespace */
 		for (i = 0; i < n && reset_pids[i] != ev.conn.pid; i++)

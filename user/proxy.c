@@ -23,6 +23,7 @@
 #include "keepalive.h"
 #include "log.h"
 #include "mono.h"
+#include "percpu.h"
 #include "pin.h"
 #include "policy.h"
 #include "proxy_int.h"
@@ -122,18 +123,9 @@ void proxy_work_add(struct proxy *p, struct conn *c)
  */
 void proxy_stat_add_n(struct proxy *p, enum snigate_stat idx, __u64 n)
 {
-	int ncpu = libbpf_num_possible_cpus(), lock = -1;
-	__u32 key = idx;
-	__u64 vals[ncpu > 0 ? ncpu : 1];
+	int lock = p->o->workers > 1 ? pin_lock() : -1;
 
-	if (ncpu <= 0)
-		return;
-	if (p->o->workers > 1)
-		lock = pin_lock();
-	if (bpf_map_lookup_elem(p->l.stats_fd, &key, vals) == 0) {
-		vals[0] += n;
-		bpf_map_update_elem(p->l.stats_fd, &key, vals, BPF_ANY);
-	}
+	percpu_add(p->l.stats_fd, idx, n);
 	if (lock >= 0)
 		close(lock);
 }
