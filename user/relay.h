@@ -8,10 +8,9 @@
 struct proxy;
 struct conn;
 
-/* Something happened on one of c's sockets: move what can move, pass FIN and
- * RST on, close c when both directions are done.
+/* An epoll event on the client (which 0) or upstream (1) socket: move what
+ * can move, pass FIN and RST on, close c when both directions are done.
  */
-/* An epoll event on the client (which 0) or upstream (1) socket. */
 void relay_event(struct proxy *p, struct conn *c, int which, uint32_t events);
 
 /* Move what the directions in dirs can (bit 0 client -> upstream, bit 1
